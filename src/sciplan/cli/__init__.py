@@ -1,0 +1,1 @@
+"""The `sciplan` command: a thin layer over the stages."""

@@ -1,0 +1,60 @@
+"""Errors of the model layer. Each message names what is at fault."""
+
+from __future__ import annotations
+
+from sciplan.errors import SciplanError
+
+__all__ = [
+    "LLMError",
+    "UnknownProviderError",
+    "MissingKeyError",
+    "UnreachableError",
+    "RequestRejectedError",
+    "RetryableError",
+    "BackendUnavailableError",
+]
+
+
+class LLMError(SciplanError):
+    """A model call that failed for good (after any retries)."""
+
+
+class UnknownProviderError(LLMError):
+    """A model string names a provider sciplan does not know."""
+
+
+class MissingKeyError(LLMError):
+    """The API key's environment variable is not set."""
+
+
+class BackendUnavailableError(LLMError):
+    """The backend's library or model file is not installed."""
+
+
+class UnreachableError(LLMError):
+    """The server could not be reached after retries."""
+
+
+class RequestRejectedError(LLMError):
+    """The server answered with a non-retryable error (400, 401, 403, 404, ...)."""
+
+
+class RetryableError(LLMError):
+    """A transient failure (429, 5xx, timeout, dropped connection, garbage body).
+
+    `kind` says which: "status", "timeout", "connect" (nothing answered), "dropped"
+    or "garbage"; `retry_after` is the server's Retry-After hint in seconds, if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str = "status",
+        retry_after: float | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.retry_after = retry_after
+        self.status = status
