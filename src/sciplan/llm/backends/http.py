@@ -1,4 +1,8 @@
-"""Shared HTTP plumbing for API backends: one client per event loop, error mapping."""
+"""Shared HTTP plumbing for API backends: one session per event loop, error mapping.
+
+aiohttp rather than httpx: at 64 requests in flight httpx's pool reached 48 req/s
+against a 200 ms server where aiohttp reached 290 of an ideal 320 (bench/llm_client.py).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import threading
 import weakref
 from typing import Any
 
-import httpx
+import aiohttp
 
 from sciplan.llm.backends.base import Backend
 from sciplan.llm.errors import MissingKeyError, RequestRejectedError, RetryableError
@@ -22,7 +26,7 @@ __all__ = ["HttpBackend", "RETRYABLE_STATUS"]
 RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
 
 
-def _retry_after(resp: httpx.Response) -> float | None:
+def _retry_after(resp: aiohttp.ClientResponse) -> float | None:
     value = resp.headers.get("retry-after")
     if value is None:
         return None
@@ -32,11 +36,11 @@ def _retry_after(resp: httpx.Response) -> float | None:
         return None  # an HTTP date: rare from model APIs, fall back to backoff
 
 
-def _error_detail(resp: httpx.Response) -> str:
+def _error_detail(text: str) -> str:
     try:
-        body = resp.json()
+        body = json.loads(text)
     except ValueError:
-        return resp.text[:200].strip()
+        return text[:200].strip()
     if isinstance(body, dict):
         err = body.get("error", body)
         if isinstance(err, dict):
@@ -54,7 +58,7 @@ class HttpBackend(Backend):
     def __init__(self, spec: ModelSpec, settings: ModelSettings) -> None:
         super().__init__(spec, settings)
         self.base_url = (spec.base_url or self.default_base_url).rstrip("/")
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+        self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
             weakref.WeakKeyDictionary()
         )
         self._lock = threading.Lock()
@@ -80,19 +84,19 @@ class HttpBackend(Backend):
         self.api_key()
 
     # -- transport ------------------------------------------------------------------
-    def client(self) -> httpx.AsyncClient:
-        """The HTTP client of the running event loop (clients cannot cross loops)."""
+    def session(self) -> aiohttp.ClientSession:
+        """The HTTP session of the running event loop (sessions cannot cross loops)."""
         loop = asyncio.get_running_loop()
         with self._lock:
-            client = self._clients.get(loop)
-            if client is None or client.is_closed:
+            session = self._sessions.get(loop)
+            if session is None or session.closed:
                 conc = self.settings.concurrency_for(self.spec.provider)
-                client = httpx.AsyncClient(
-                    timeout=httpx.Timeout(self.settings.timeout, connect=min(10.0, self.settings.timeout)),
-                    limits=httpx.Limits(max_connections=conc, max_keepalive_connections=conc),
+                session = aiohttp.ClientSession(
+                    connector=aiohttp.TCPConnector(limit=conc),
+                    timeout=aiohttp.ClientTimeout(total=self.settings.timeout, connect=min(10.0, self.settings.timeout)),
                 )
-                self._clients[loop] = client
-            return client
+                self._sessions[loop] = session
+            return session
 
     def endpoint(self) -> str:
         return self.base_url
@@ -100,43 +104,40 @@ class HttpBackend(Backend):
     async def post_json(self, url: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
         """POST and return the JSON body; map every failure to a retryable or final error."""
         try:
-            resp = await self.client().post(url, json=body, headers=headers)
-        except httpx.ConnectTimeout as exc:
-            raise RetryableError(f"{url}: connection timed out", kind="connect") from exc
-        except httpx.TimeoutException as exc:
-            raise RetryableError(
-                f"{url}: timed out after {self.settings.timeout:g}s ({type(exc).__name__})", kind="timeout"
-            ) from exc
-        except httpx.ConnectError as exc:
-            raise RetryableError(f"{url}: connection failed ({exc})", kind="connect") from exc
-        except httpx.TransportError as exc:
+            async with self.session().post(url, json=body, headers=headers) as resp:
+                status, text = resp.status, await resp.text()
+                retry_after = _retry_after(resp)
+        except aiohttp.ClientConnectorError as exc:
+            raise RetryableError(f"{url}: connection failed ({exc.os_error or exc})", kind="connect") from exc
+        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
+            raise RetryableError(f"{url}: timed out after {self.settings.timeout:g}s", kind="timeout") from exc
+        except aiohttp.ClientError as exc:
             # Reset or dropped mid-answer: transient until retries run out.
             raise RetryableError(f"{url}: connection dropped ({type(exc).__name__}: {exc})", kind="dropped") from exc
-        if resp.status_code in RETRYABLE_STATUS:
+        if status in RETRYABLE_STATUS:
             raise RetryableError(
-                f"{url}: HTTP {resp.status_code} {_error_detail(resp)}",
-                retry_after=_retry_after(resp),
-                status=resp.status_code,
+                f"{url}: HTTP {status} {_error_detail(text)}", retry_after=retry_after, status=status
             )
-        if resp.status_code >= 400:
+        if status >= 400:
             hint = ""
-            if resp.status_code in (401, 403) and self.key_env_name():
+            if status in (401, 403) and self.key_env_name():
                 hint = f" (check the key in {self.key_env_name()})"
-            raise RequestRejectedError(f"{url}: HTTP {resp.status_code} {_error_detail(resp)}{hint}")
+            raise RequestRejectedError(f"{url}: HTTP {status} {_error_detail(text)}{hint}")
         try:
-            data = resp.json()
-        except (ValueError, json.JSONDecodeError):
-            raise RetryableError(f"{url}: answer is not JSON (starts {resp.text[:60]!r})", kind="garbage") from None
+            data = json.loads(text)
+        except ValueError:
+            raise RetryableError(f"{url}: answer is not JSON (starts {text[:60]!r})", kind="garbage") from None
         if not isinstance(data, dict):
             raise RetryableError(f"{url}: answer is not a JSON object", kind="garbage")
         return data
 
     async def aclose(self) -> None:
         with self._lock:
-            clients = list(self._clients.values())
-            self._clients.clear()
-        for c in clients:
-            try:
-                await c.aclose()
-            except RuntimeError:
-                pass  # its loop is gone; the sockets close with it
+            sessions = list(self._sessions.items())
+            self._sessions.clear()
+        current = asyncio.get_running_loop()
+        for loop, session in sessions:
+            if loop is current:
+                await session.close()
+            # A session of another (finished) loop cannot be closed from here; its
+            # sockets close with that loop.
