@@ -1,4 +1,5 @@
 import asyncio
+
 from sciplan.llm.limits import Limiter, TokenBucket
 
 

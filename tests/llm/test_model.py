@@ -1,50 +1,24 @@
 """The Model's logic (cache, retries, structured repair) with a scripted backend."""
 
 import pytest
+from helpers.scripted import scripted_model
 from pydantic import BaseModel
 
 from sciplan.llm import (
-    Completion,
-    Ledger,
     LLMError,
-    Model,
-    ModelSettings,
     RequestRejectedError,
     ResponseCache,
     RetryableError,
     UnreachableError,
-    Usage,
     stage,
 )
-from sciplan.llm.backends.base import Backend
-
-
-class Scripted(Backend):
-    """Answers from a script: each item is text (answered) or an exception (raised)."""
-
-    default_structured = "json_schema"
-
-    def __init__(self, spec, settings, script):
-        super().__init__(spec, settings)
-        self.script = list(script)
-        self.requests = []
-
-    async def complete(self, request):
-        self.requests.append(request)
-        item = self.script.pop(0)
-        if isinstance(item, Exception):
-            raise item
-        return Completion(text=item, usage=Usage(prompt_tokens=10, completion_tokens=5), finish_reason="stop")
 
 
 def make(script, tmp_path=None, **settings):
-    from sciplan.llm import parse_spec
-
-    st = ModelSettings(backoff_base=0.001, backoff_max=0.01, cache=tmp_path is not None, **settings)
-    spec = parse_spec("openai:scripted@http://127.0.0.1:1/v1")
-    backend = Scripted(spec, st, script)
-    cache = ResponseCache(tmp_path / "cache.sqlite") if tmp_path is not None else None
-    return Model(spec, st, backend=backend, cache=cache, ledger_=Ledger()), backend
+    model = scripted_model(script, **settings)
+    if tmp_path is not None:
+        model.cache = ResponseCache(tmp_path / "cache.sqlite")
+    return model, model.backend
 
 
 MSG = [{"role": "user", "content": "hello"}]

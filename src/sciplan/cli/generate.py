@@ -12,8 +12,8 @@ from rich.text import Text
 from sciplan.cli.common import NO_CACHE, RETRIES, TIMEOUT, model_settings, run_async
 from sciplan.cli.console import console
 from sciplan.errors import SciplanError
-from sciplan.llm import Completion, Message, get_model
 from sciplan.jsonl import read_jsonl
+from sciplan.llm import Completion, Message, get_model
 
 
 def load_messages(path: Path) -> list[Message]:

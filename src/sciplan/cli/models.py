@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sciplan.cli.common import RETRIES, TIMEOUT, model_settings, run_async
+from sciplan.cli.common import TIMEOUT, model_settings, run_async
 from sciplan.cli.console import console
 from sciplan.errors import SciplanError
 from sciplan.llm import PROVIDERS, BackendUnavailableError, bundled_gguf, get_model

@@ -6,9 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from typing_extensions import TypedDict
-
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
 __all__ = ["Message", "Usage", "Completion", "ThinkingSplit", "split_thinking"]
 

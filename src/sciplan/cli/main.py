@@ -1,0 +1,62 @@
+"""Entry point of the `sciplan` command: one sub-command per stage."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+from rich.markup import escape
+
+from sciplan.cli import demo, generate, models
+from sciplan.cli import study
+from sciplan.cli.console import console, err_console
+from sciplan.cli.usage import print_usage
+from sciplan.errors import SciplanError
+
+app = typer.Typer(
+    name="sciplan",
+    help="Train and evaluate AI co-scientists with rubric rewards extracted from papers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    add_completion=False,
+)
+
+# Sub-commands: each module defines plain functions (or a Typer group) registered here.
+# Keep one line per command so parallel work on different stages does not collide.
+app.add_typer(study.app, name="study")
+app.command("models")(models.models)
+app.command("generate")(generate.generate)
+app.command("demo")(demo.demo)
+
+
+@app.callback()
+def _root(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug details."),
+) -> None:
+    """sciplan: papers in, a better co-scientist and the evidence out."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def main() -> None:
+    """Run the CLI; errors caused by input print one clear line, not a traceback."""
+    try:
+        app()
+    except SystemExit:
+        print_usage(console)
+        raise
+    except SciplanError as exc:
+        print_usage(console)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("[yellow]interrupted[/]")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
