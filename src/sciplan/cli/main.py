@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from sciplan.cli import demo, generate, models
 from sciplan.cli import study
+from sciplan.cli import ingest
 from sciplan.cli.console import console, err_console
 from sciplan.cli.usage import print_usage
 from sciplan.errors import SciplanError
@@ -26,6 +27,7 @@ app = typer.Typer(
 # Sub-commands: each module defines plain functions (or a Typer group) registered here.
 # Keep one line per command so parallel work on different stages does not collide.
 app.add_typer(study.app, name="study")
+app.command("ingest")(ingest.ingest)
 app.command("models")(models.models)
 app.command("generate")(generate.generate)
 app.command("demo")(demo.demo)

@@ -1,0 +1,77 @@
+"""Markdown and plain-text readers."""
+
+from __future__ import annotations
+
+import pytest
+
+from sciplan.papers import PaperError, read_markdown, read_text
+
+MD = b"""---
+title: Rubric Rewards in Practice
+authors: [Ada Lovelace, Alan Turing]
+---
+
+## Abstract
+We train planners
+with rubric rewards.
+
+## 1 Introduction
+Plans are **graded** against [rubrics](https://example.org) drawn from papers.
+
+```
+# a code comment, not a heading
+```
+
+### 1.1 Details
+Inline math $x^2$ stays.
+
+Setext Heading
+--------------
+Body under a setext heading.
+"""
+
+
+def test_markdown_front_matter_sections_and_abstract():
+    p = read_markdown(MD, "notes.md")
+    assert p.title == "Rubric Rewards in Practice"
+    assert p.authors == ["Ada Lovelace", "Alan Turing"]
+    assert p.abstract == "We train planners with rubric rewards."
+    assert [(s.heading, s.level) for s in p.sections] == [
+        ("Introduction", 1), ("Details", 2), ("Setext Heading", 1)]
+    intro = p.sections[0].text
+    assert intro.startswith("Plans are graded against rubrics drawn from papers.")
+    assert "# a code comment, not a heading" in intro
+    assert "$x^2$" in p.sections[1].text
+    assert p.source_format == "markdown" and p.id.startswith("file:")
+
+
+def test_markdown_first_heading_is_the_title_and_lead_is_the_abstract():
+    p = read_markdown(b"# My Paper\n\nThe lead paragraph.\n\n## Methods\nWe did things.\n", "p.md")
+    assert p.title == "My Paper" and p.abstract == "The lead paragraph."
+    assert [s.heading for s in p.sections] == ["Methods"]
+
+
+def test_plain_text_title_abstract_and_numbered_headings():
+    txt = (b"A Plain Title\n\nAbstract: This is the abstract\nwrapped on two lines.\n\n1 Introduction\n\n"
+           b"We introduce things that\nwrap lines.\n\n2 Methods\n\n2.1 Data\n\nData text is here.\n")
+    p = read_text(txt, "paper.txt")
+    assert p.title == "A Plain Title"
+    assert p.abstract == "This is the abstract wrapped on two lines."
+    assert [(s.heading, s.level) for s in p.sections] == [("Introduction", 1), ("Methods", 1), ("Data", 2)]
+    assert p.sections[0].text == "We introduce things that wrap lines."
+
+
+def test_sentence_starting_with_a_number_is_not_a_heading():
+    p = read_text(b"Title\n\n12 patients were excluded because of missing data and prior surgery.\n", "t.txt")
+    assert p.sections[0].heading == ""
+
+
+def test_cp1252_text_is_decoded():
+    assert "Straße" in read_text(b"T\n\nDie Stra\xdfe ist lang genug.\n", "t.txt").text
+
+
+def test_empty_and_binary_text_are_clear_errors():
+    with pytest.raises(PaperError, match="empty.txt: empty text file"):
+        read_text(b"  \n\n", "empty.txt")
+    with pytest.raises(PaperError, match="blob.md: binary data"):
+        read_markdown(b"\x00\x01\x02", "blob.md")
