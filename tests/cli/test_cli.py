@@ -18,7 +18,7 @@ def run(*args, env=None, timeout=300):
 def test_help_lists_the_commands():
     out = run("--help")
     assert out.returncode == 0
-    for cmd in ("models", "generate", "demo"):
+    for cmd in ("models", "generate", "plan", "grade", "demo"):
         assert cmd in out.stdout
 
 

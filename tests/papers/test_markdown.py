@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sciplan.papers import PaperError, read_markdown, read_text
@@ -43,6 +45,29 @@ def test_markdown_front_matter_sections_and_abstract():
     assert "# a code comment, not a heading" in intro
     assert "$x^2$" in p.sections[1].text
     assert p.source_format == "markdown" and p.id.startswith("file:")
+
+
+def test_markdown_front_matter_sets_date_license_domain_and_ignores_bad_values(caplog):
+    head = b"---\ntitle: T\ndate: 2025-03-14\nlicense: CC-BY-4.0\ndomain: machine learning\nvenue: Demo\n---\n"
+    p = read_markdown(head + b"## Methods\nWe did things.\n", "fm.md")
+    assert (str(p.date), p.license, p.domain, p.venue) == ("2025-03-14", "CC-BY-4.0", "ml", "Demo")
+    bad = read_markdown(b"---\ntitle: T\ndate: soon\ndomain: astrology\n---\n## M\nText.\n", "bad.md")
+    assert bad.date is None and bad.domain is None
+    assert "bad.md" in caplog.text and "astrology" in caplog.text
+
+
+def test_shipped_demo_papers_read_with_their_metadata():
+    from importlib.resources import files
+
+    from sciplan.papers import read_path
+
+    folder = files("sciplan") / "data" / "demo_papers"
+    papers = {p.name: read_path(p) for p in map(Path, (str(x) for x in folder.iterdir()))}
+    assert set(papers) == {"loss-variance-curriculum.md", "sms-adherence-pilot.xml", "radiative-cooling-tiles.tex"}
+    for paper in papers.values():
+        assert paper.title and len(paper.abstract) > 300 and len(paper.sections) >= 4
+    assert papers["loss-variance-curriculum.md"].domain == "ml"
+    assert papers["sms-adherence-pilot.xml"].license == "CC-BY-4.0"
 
 
 def test_markdown_first_heading_is_the_title_and_lead_is_the_abstract():

@@ -9,7 +9,9 @@ import typer
 from rich.markup import escape
 
 from sciplan.cli import demo, generate, models
+from sciplan.cli import grade
 from sciplan.cli import study
+from sciplan.cli import plan
 from sciplan.cli import ingest
 from sciplan.cli.console import console, err_console
 from sciplan.cli.usage import print_usage
@@ -30,7 +32,9 @@ app.add_typer(study.app, name="study")
 app.command("ingest")(ingest.ingest)
 app.command("models")(models.models)
 app.command("generate")(generate.generate)
+app.command("plan")(plan.plan)
 app.command("demo")(demo.demo)
+app.command("grade")(grade.grade)
 
 
 @app.callback()

@@ -53,16 +53,18 @@ def extract_json(text: str) -> Any:
     stripped = text.strip()
     if not stripped:
         raise ValueError("empty answer")
+    # strict=False: accept raw control characters (newlines) inside strings, which
+    # small models emit even under llama.cpp's JSON grammar.
     try:
-        return json.loads(stripped)
+        return json.loads(stripped, strict=False)
     except ValueError:
         pass
     for block in _FENCE.findall(text):
         try:
-            return json.loads(block.strip())
+            return json.loads(block.strip(), strict=False)
         except ValueError:
             continue
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(strict=False)
     for match in re.finditer(r"[{\[]", text):
         try:
             value, _ = decoder.raw_decode(text, match.start())

@@ -1,22 +1,29 @@
 """Markdown and plain text -> `Paper`.
 
 Markdown: `#` (or underlined) headings make the sections, the first top heading (or a
-YAML front-matter `title`) the title, an "Abstract" section the abstract. Plain text:
+YAML front-matter `title`) the title, an "Abstract" section the abstract; the front
+matter may also give `date`, `license`, `domain`, `venue` and `source_url`. Plain text:
 the first line is the title, isolated numbered lines ("2 Methods") are headings.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import logging
 import re
 
 import yaml
 
+from sciplan.papers.domains import normalize_domain
 from sciplan.papers.errors import PaperError
 from sciplan.papers.identity import content_id, sha256_hex
+from sciplan.papers.licenses import normalize_license
 from sciplan.papers.sections import clean_text, is_abstract_heading, numbered_heading, tidy_sections, unwrap
 from sciplan.records import Paper, Section
 
 __all__ = ["read_markdown", "read_text", "decode_text"]
+
+log = logging.getLogger(__name__)
 
 _ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -121,7 +128,28 @@ def read_markdown(data: bytes, source: str) -> Paper:
     paper = _finish(_strip_markup(title), abstract, sections, data, source, "markdown", meta)
     if isinstance(authors, str):
         authors = [authors]
-    return paper.model_copy(update={"authors": [str(a) for a in authors]})
+    return paper.model_copy(update={"authors": [str(a) for a in authors], **_front_fields(fm, source)})
+
+
+def _front_fields(fm: dict, source: str) -> dict:
+    """Paper fields a front matter may set: date, license, domain, venue, source_url."""
+    out: dict = {}
+    if fm.get("date"):
+        try:
+            out["date"] = _dt.date.fromisoformat(str(fm["date"])[:10])
+        except ValueError:
+            log.warning("%s: front-matter date %r is not YYYY-MM-DD; ignored", source, fm["date"])
+    if fm.get("license"):
+        out["license"] = normalize_license(str(fm["license"]))
+    if fm.get("domain"):
+        try:
+            out["domain"] = normalize_domain(str(fm["domain"]))
+        except ValueError as exc:
+            log.warning("%s: front matter: %s; ignored", source, exc)
+    for key in ("venue", "source_url"):
+        if fm.get(key):
+            out[key] = str(fm[key])
+    return out
 
 
 def read_text(data: bytes, source: str) -> Paper:

@@ -1,0 +1,120 @@
+"""The grader's output: a bounded JSON schema for decoding, a tolerant model for parsing.
+
+Two halves on purpose. The schema sent to the backend is strict and bounded — exactly
+one verdict per unit, indices and guideline ids as enums, capped string lengths — so
+that constrained decoding (llama.cpp, vLLM) cannot ramble: a 135M model repeats array
+items until max_tokens when arrays are unbounded. The pydantic model that validates the
+answer rejects only what cannot be fixed (an unknown guideline id, a Likert score out of
+range, no usable verdict at all: each triggers a repair turn); duplicates and
+out-of-range indices are dropped, missing units count as unsatisfied and long strings are
+cut by the grader, because prompt-only backends (no constrained decoding) produce those.
+"""
+
+import copy
+from functools import lru_cache
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+
+__all__ = ["Kind", "kind_for", "verdict_schema", "verdict_model"]
+
+Kind = Literal["violations", "satisfied", "likert"]
+
+
+def kind_for(variant: str, view: str) -> Kind:
+    """The shape of a verdict for a variant and view.
+
+    Guideline ids are only listed when the grader sees both rubric and guidelines; in
+    the other views each unit is judged satisfied or not.
+    """
+    if variant == "likert":
+        return "likert"
+    if variant == "violations" and view == "both":
+        return "violations"
+    return "satisfied"
+
+
+def verdict_schema(kind: Kind, n_units: int, ids: tuple[str, ...], excerpt_chars: int, reason_chars: int) -> dict[str, Any]:
+    """The bounded JSON schema of the grader's answer."""
+    if kind == "likert":
+        return {
+            "type": "object",
+            "properties": {
+                "reason": {"type": "string", "maxLength": reason_chars},
+                "score": {"type": "integer", "enum": list(range(1, 11))},
+            },
+            "required": ["reason", "score"],
+            "additionalProperties": False,
+        }
+    item: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "index": {"type": "integer", "enum": list(range(1, n_units + 1))},
+            "excerpt": {"type": "string", "maxLength": excerpt_chars},
+            # The reason comes before the verdict: the model commits after explaining.
+            "reason": {"type": "string", "maxLength": reason_chars},
+        },
+        "required": ["index", "excerpt", "reason"],
+        "additionalProperties": False,
+    }
+    if kind == "violations":
+        item["properties"]["violations"] = {
+            "type": "array",
+            "items": {"type": "string", "enum": list(ids)},
+            "maxItems": len(ids),
+        }
+        item["required"].append("violations")
+    else:
+        item["properties"]["satisfied"] = {"type": "boolean"}
+        item["required"].append("satisfied")
+    return {
+        "type": "object",
+        "properties": {"verdicts": {"type": "array", "items": item, "minItems": n_units, "maxItems": n_units}},
+        "required": ["verdicts"],
+        "additionalProperties": False,
+    }
+
+
+class _Answer(BaseModel):
+    """Base of the generated answer models: reports the strict schema, not its own."""
+
+    model_config = ConfigDict(extra="ignore")
+    bounded_schema: ClassVar[dict[str, Any]] = {}
+    n_units: ClassVar[int] = 0
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        return copy.deepcopy(cls.bounded_schema)
+
+
+class _VerdictsBase(_Answer):
+    @model_validator(mode="after")
+    def _some_unit_judged(self) -> "_VerdictsBase":
+        n = type(self).n_units
+        if not any(1 <= v.index <= n for v in self.verdicts):  # type: ignore[attr-defined]
+            raise ValueError(f"no verdict for any of the {n} items: give one verdict per item, index 1 to {n}")
+        return self
+
+
+class _LikertBase(_Answer):
+    reason: str = ""
+    score: int = Field(ge=1, le=10)
+
+
+@lru_cache(maxsize=128)
+def verdict_model(kind: Kind, n_units: int, ids: tuple[str, ...], excerpt_chars: int, reason_chars: int) -> type[_Answer]:
+    """The answer model for a grading call (cached: one class per shape)."""
+    schema = verdict_schema(kind, n_units, ids, excerpt_chars, reason_chars)
+    if kind == "likert":
+        model: type[_Answer] = create_model("LikertAnswer", __base__=_LikertBase)
+    else:
+        fields: dict[str, Any] = {"index": (int, ...), "excerpt": (str, ""), "reason": (str, "")}
+        if kind == "violations":
+            fields["violations"] = (list[Literal[ids]], Field(default_factory=list))  # type: ignore[valid-type]
+        else:
+            fields["satisfied"] = (bool, ...)
+        verdict = create_model("Verdict", __config__=ConfigDict(extra="ignore"), **fields)
+        model = create_model("Verdicts", __base__=_VerdictsBase, verdicts=(list[verdict], ...))  # type: ignore[valid-type]
+    model.bounded_schema = schema
+    model.n_units = n_units
+    return model
