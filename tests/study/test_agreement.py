@@ -145,3 +145,14 @@ def test_item_verdicts_match_by_text_then_by_index():
         id="x", goal_id="g", plan_id="p", grader="j", items=[GradeItem(index=i, satisfied=i == 0) for i in (0, 1, 2, 7)]
     )
     assert item_verdicts(zero_based, rubric) == {0: True, 1: False, 2: False}
+
+
+def test_a_judge_split_on_an_item_gives_no_verdict(four_annotations):
+    # Two usable grades of plan g1a by J1 (e.g. two grader settings) disagree on item 0: no verdict
+    # there (never counted as "not satisfied"); they agree on item 1. Their scores average to a tie.
+    split = [grade("J1", "g1a", 0.5, [True, True]), grade("J1", "g1a", 0.5, [False, True]), grade("J1", "g1b", 0.5)]
+    split[1].id = "J1-g1a-other-settings"
+    (j1,) = judge_agreement(four_annotations[:1], split)
+    # A1 ticked item 1 of arm a: one pair (T, T).
+    assert (j1.items.n, j1.items.agreement) == (1, 1.0)
+    assert (j1.preference.n, j1.judge_ties) == (0, 1)

@@ -13,6 +13,7 @@ from sciplan.cli import grade
 from sciplan.cli import study
 from sciplan.cli import plan
 from sciplan.cli import ingest
+from sciplan.cli import evaluate
 from sciplan.cli.console import console, err_console
 from sciplan.cli.usage import print_usage
 from sciplan.errors import SciplanError
@@ -35,6 +36,7 @@ app.command("generate")(generate.generate)
 app.command("plan")(plan.plan)
 app.command("demo")(demo.demo)
 app.command("grade")(grade.grade)
+app.command("eval")(evaluate.evaluate)
 
 
 @app.callback()

@@ -1,48 +1,52 @@
-"""Agreement: Cohen's κ, Fleiss' κ, among annotators, and between annotators and each judge.
+"""Agreement: among annotators (Fleiss' κ), and between annotators and each judge (Cohen's κ).
 
-How a judge's `Grade`s become labels comparable with an annotator's (the jury mapping):
+The κ statistics and the mapping of a judge's `Grade`s to labels comparable with an
+annotator's are `sciplan.evaluate`'s (one implementation for the study and `sciplan
+eval --human-labels`): `judge_agreement` turns the annotations into
+`sciplan.evaluate.HumanLabels` and their plans and rubrics into records, and calls
+`sciplan.evaluate.human_agreement`. Its rules, in short (the full statement is in
+`sciplan.evaluate.humans`):
 
-- **Preference.** A judge prefers the plan it scored higher (`Grade.score`; several grades
-  of one plan by one judge are averaged). Equal scores are a judge tie: that pair is left
-  out of κ and counted in `judge_ties`. Each annotation is one pair (human's preferred arm,
-  judge's preferred arm), so a goal seen by K annotators gives K pairs.
+- **Preference.** A judge prefers the plan it scored higher (several grades of one plan by
+  one judge are averaged). Equal scores are a judge tie: that pair is left out of κ and
+  counted in `judge_ties`. Each annotation is one pair (human's preferred arm, judge's
+  preferred arm), so a goal seen by K annotators gives K pairs.
 - **Rubric items.** For each annotation, item and arm: the human's "satisfied" tick against
-  the judge's `GradeItem.satisfied` for that plan and item. A `GradeItem` with text is
-  matched to the rubric item it repeats (whitespace and case ignored; no match, no verdict,
-  e.g. a guideline in the grader's guidelines-only view); one without text by `index`,
-  read as 1-based when the grade's indices run 1..n for an n-item rubric (as
-  `sciplan.grade` writes them), else 0-based.
-  Several grades of one plan by one judge: satisfied when most of them say so.
-- **The jury** (reported as "(jury)"): preference by the judges' mean score, items by a
-  strict majority of the judges that graded the item.
-- Grades marked `failed`, or without a score (for preference), are ignored.
+  the judge's verdict on that plan and item (`sciplan.evaluate.item_verdicts`: matched by
+  the item's text, else by index). Several grades of one plan by one judge: the majority;
+  an exact half is no verdict.
+- **The jury** (reported as "jury", when there are two judges or more): preference by the
+  judges' mean score, items by a strict majority of the judges with a verdict (a split
+  jury gives no verdict).
+- Grades marked `failed`, or without a score, are ignored.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Hashable, Sequence
+from collections import defaultdict
+from collections.abc import Hashable
 from itertools import combinations
 
 from pydantic import BaseModel
 
-from sciplan.records import Grade
+from sciplan.evaluate.frames import JURY, EvalData, item_verdicts
+from sciplan.evaluate.humans import HumanItem, HumanLabels, HumanPreference, human_agreement
+from sciplan.evaluate.stats import cohen_kappa, fleiss_kappa, mean_pair_agreement
+from sciplan.records import Goal, Grade, Plan
 from sciplan.study.annotation import Annotation
 
 __all__ = [
+    "JURY",
     "Agreement",
     "InterAnnotator",
     "JudgeAgreement",
     "cohen_kappa",
     "fleiss_kappa",
-    "mean_pair_agreement",
     "inter_annotator",
-    "judge_agreement",
     "item_verdicts",
-    "JURY",
+    "judge_agreement",
+    "mean_pair_agreement",
 ]
-
-JURY = "(jury)"
 
 
 class Agreement(BaseModel):
@@ -71,51 +75,6 @@ class JudgeAgreement(BaseModel):
     preference: Agreement = Agreement()
     judge_ties: int = 0
     items: Agreement = Agreement()
-
-
-def cohen_kappa(x: Sequence[Hashable], y: Sequence[Hashable]) -> float | None:
-    """Cohen's κ of two raters' labels on the same units; None when chance agreement is 1."""
-    if len(x) != len(y):
-        raise ValueError("cohen_kappa needs two label lists of the same length")
-    n = len(x)
-    if n == 0:
-        return None
-    observed = sum(a == b for a, b in zip(x, y)) / n
-    cx, cy = Counter(x), Counter(y)
-    expected = sum(cx[c] * cy[c] for c in cx) / (n * n)
-    if expected >= 1.0:
-        return None
-    return (observed - expected) / (1.0 - expected)
-
-
-def fleiss_kappa(units: Sequence[Sequence[Hashable]]) -> float | None:
-    """Fleiss' κ; each unit is the list of its labels (units with fewer than 2 are skipped).
-
-    Units may have different numbers of raters: per-unit agreement is the share of agreeing
-    rater pairs, and chance agreement uses the pooled label shares. With a constant number
-    of raters this is exactly Fleiss (1971).
-    """
-    units = [u for u in units if len(u) >= 2]
-    if not units:
-        return None
-    p_bar = mean_pair_agreement(units)
-    pooled = Counter(label for u in units for label in u)
-    total = sum(pooled.values())
-    expected = sum((c / total) ** 2 for c in pooled.values())
-    if expected >= 1.0 or p_bar is None:
-        return None
-    return (p_bar - expected) / (1.0 - expected)
-
-
-def mean_pair_agreement(units: Sequence[Sequence[Hashable]]) -> float | None:
-    """The mean over units of the share of rater pairs that agree (units with fewer than 2 skipped)."""
-    shares = []
-    for u in units:
-        if len(u) < 2:
-            continue
-        counts = Counter(u)
-        shares.append(sum(c * (c - 1) for c in counts.values()) / (len(u) * (len(u) - 1)))
-    return sum(shares) / len(shares) if shares else None
 
 
 def _multi(units: list[list[Hashable]]) -> Agreement:
@@ -150,104 +109,59 @@ def inter_annotator(annotations: list[Annotation]) -> InterAnnotator:
     )
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.split()).casefold()
+def _records(annotations: list[Annotation]) -> tuple[list[Goal], list[Plan], HumanLabels]:
+    """The annotations as evaluation records: goals with the rubric shown, both arms' plans, and the labels."""
+    rubrics: dict[str, dict[int, str]] = defaultdict(dict)
+    plans: dict[str, Plan] = {}
+    labels = HumanLabels()
+    for a in annotations:
+        for it in a.items:
+            rubrics[a.goal_id].setdefault(it.index, it.item)
+        for pid, model in ((a.plan_a_id, a.model_a), (a.plan_b_id, a.model_b)):
+            plans.setdefault(pid, Plan(id=pid, goal_id=a.goal_id, model=model, text=""))
+        if a.preference:
+            labels.preferences.append(
+                HumanPreference(
+                    goal_id=a.goal_id,
+                    plan_a=a.plan_a_id,
+                    plan_b=a.plan_b_id,
+                    preferred=a.preference,
+                    annotator=a.annotator,
+                )
+            )
+        for it in a.items:
+            for pid, satisfied in ((a.plan_a_id, it.satisfied_a), (a.plan_b_id, it.satisfied_b)):
+                labels.items.append(
+                    HumanItem(goal_id=a.goal_id, plan=pid, index=it.index, satisfied=satisfied, annotator=a.annotator)
+                )
+    goals = [
+        Goal(id=gid, text="", rubric=[items.get(i, "") for i in range(max(items) + 1)] if items else [])
+        for gid, items in rubrics.items()
+    ]
+    goals += [Goal(id=p.goal_id, text="") for p in plans.values() if p.goal_id not in rubrics]
+    return list({g.id: g for g in goals}.values()), list(plans.values()), labels
 
 
-def item_verdicts(grade: Grade, rubric: list[str]) -> dict[int, bool]:
-    """A grade's per-item verdicts keyed by 0-based rubric index (see the module notes)."""
-    by_text = {_norm(t): i for i, t in enumerate(rubric)}
-    indices = [gi.index for gi in grade.items]
-    one_based = bool(indices) and min(indices) >= 1 and max(indices) == len(rubric)
-    out: dict[int, bool] = {}
-    for gi in grade.items:
-        if gi.item:
-            # Text that is no rubric item (a guideline in the guidelines-only view) is no item verdict.
-            i = by_text.get(_norm(gi.item), -1)
-        else:
-            i = gi.index - 1 if one_based else gi.index
-        if 0 <= i < len(rubric):
-            out[i] = gi.satisfied
-    return out
-
-
-def _majority(votes: list[bool]) -> bool | None:
-    yes = sum(votes)
-    return True if 2 * yes > len(votes) else False if 2 * yes < len(votes) else None
-
-
-def _jury_marks(per_judge: list[dict[int, bool]]) -> dict[int, bool]:
-    votes: dict[int, list[bool]] = defaultdict(list)
-    for marks in per_judge:
-        for i, v in marks.items():
-            votes[i].append(v)
-    # A split jury has no verdict on that item: it is left out rather than guessed.
-    return {i: m for i, v in votes.items() if (m := _majority(v)) is not None}
+def _agreement(row: dict) -> Agreement:
+    if not row["n"]:
+        return Agreement()
+    return Agreement(n=int(row["n"]), agreement=row["agreement"], kappa=row["kappa"])
 
 
 def judge_agreement(annotations: list[Annotation], grades: list[Grade]) -> list[JudgeAgreement]:
     """Cohen's κ between annotators and each judge (and the jury) on preference and rubric items."""
-    usable = [g for g in grades if not g.failed]
-    judges = sorted({g.grader for g in usable})
-    by_plan: dict[tuple[str, str], list[Grade]] = defaultdict(list)
-    for g in usable:
-        by_plan[(g.grader, g.plan_id)].append(g)
-
-    def score(judge: str, plan_id: str) -> float | None:
-        s = [g.score for g in by_plan.get((judge, plan_id), []) if g.score is not None]
-        return sum(s) / len(s) if s else None
-
-    def verdicts(judge: str, plan_id: str, rubric: list[str]) -> dict[int, bool]:
-        votes: dict[int, list[bool]] = defaultdict(list)
-        for g in by_plan.get((judge, plan_id), []):
-            for i, v in item_verdicts(g, rubric).items():
-                votes[i].append(v)
-        return {i: bool(_majority(v)) for i, v in votes.items()}
-
-    def prefer(sa: float | None, sb: float | None) -> str | None:
-        if sa is None or sb is None:
-            return None
-        if abs(sa - sb) <= 1e-9:  # means of fractions: equal up to rounding is equal
-            return "tie"
-        return "a" if sa > sb else "b"
-
+    goals, plans, labels = _records(annotations)
+    table = human_agreement(labels, EvalData.build(goals, plans, grades))
+    table = table.astype(object).where(table.notna(), None)
+    by = {(r["judge"], r["labels"]): r for r in table.to_dict(orient="records")}
+    judges = sorted({g.grader for g in grades if not g.failed})
     out = []
     for judge in judges + ([JURY] if len(judges) > 1 else []):
-        pairs, ties, item_pairs = [], 0, []
-        for a in annotations:
-            plans = {"a": a.plan_a_id, "b": a.plan_b_id}
-            rubric = [i.item for i in a.items]
-            if judge == JURY:
-                means = {}
-                for arm, pid in plans.items():
-                    s = [x for x in (score(j, pid) for j in judges) if x is not None]
-                    means[arm] = sum(s) / len(s) if s else None
-                side = prefer(means["a"], means["b"])
-                marks = {arm: _jury_marks([verdicts(j, pid, rubric) for j in judges]) for arm, pid in plans.items()}
-            else:
-                side = prefer(score(judge, plans["a"]), score(judge, plans["b"]))
-                marks = {arm: verdicts(judge, pid, rubric) for arm, pid in plans.items()}
-            if a.preference and side == "tie":
-                ties += 1
-            elif a.preference and side:
-                pairs.append((a.preference, side))
-            for it in a.items:
-                for arm, human in (("a", it.satisfied_a), ("b", it.satisfied_b)):
-                    if it.index in marks[arm]:
-                        item_pairs.append((human, marks[arm][it.index]))
+        pref = by.get((judge, "preference"), {"n": 0, "judge_ties": 0})
+        items = by.get((judge, "items"), {"n": 0})
         out.append(
             JudgeAgreement(
-                judge=judge,
-                preference=_pairs(pairs),
-                judge_ties=ties,
-                items=_pairs(item_pairs),
+                judge=judge, preference=_agreement(pref), judge_ties=int(pref["judge_ties"]), items=_agreement(items)
             )
         )
     return out
-
-
-def _pairs(pairs: list[tuple[Hashable, Hashable]]) -> Agreement:
-    if not pairs:
-        return Agreement()
-    x, y = zip(*pairs)
-    return Agreement(n=len(pairs), agreement=sum(p == q for p, q in pairs) / len(pairs), kappa=cohen_kappa(x, y))

@@ -1,0 +1,229 @@
+"""Run an evaluation: plans from every model, grades from every judge, then tables and report.
+
+    out/plans.jsonl      every model's plans (resumed by plan id)
+    out/grades.jsonl     every judge's grade of every plan (resumed by grade id)
+    out/failures.jsonl   goals and plans that could not be used, with the reason
+    out/config.json      the settings this run used
+    out/tables/*.csv|json
+    out/report.html
+
+A rerun skips every plan and grade already written, so it makes no model call; the
+response cache makes even a run over a deleted output folder free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sciplan.errors import SciplanError
+from sciplan.evaluate.config import EvalConfig
+from sciplan.evaluate.frames import EvalData
+from sciplan.evaluate.humans import HumanLabels, human_agreement, load_human_labels
+from sciplan.evaluate.progress import Progress, RichProgress
+from sciplan.evaluate.report import render_report, write_report
+from sciplan.evaluate.tables import EvalTables, build_tables, write_tables
+from sciplan.grade import Grader, Jury, grade_id, load_guidelines
+from sciplan.jsonl import JsonlReport, JsonlWriter, read_records
+from sciplan.llm import get_model, stage
+from sciplan.plan import plan_id, write_plans
+from sciplan.records import Failure, Goal, Grade, Plan
+
+__all__ = ["EvalResult", "analyse", "load_goals", "run_eval", "select_goals"]
+
+
+@dataclass
+class EvalResult:
+    """What a run produced: the data, its tables, where they are, and what this run added."""
+
+    out: Path
+    config: EvalConfig
+    data: EvalData
+    tables: EvalTables
+    report: Path
+    table_files: list[Path]
+    new_plans: int = 0
+    new_grades: int = 0
+    failures: int = 0
+
+
+def load_goals(path: Path) -> list[Goal]:
+    """Goals from a JSONL file; errors name the file (a missing file, or no valid goal in it)."""
+    if not path.is_file():
+        raise SciplanError(f"{path}: no such goals file")
+    report = JsonlReport(path)
+    goals = read_records(path, Goal, report)
+    if not goals:
+        first = f" (line {report.bad_lines[0][0]}: {report.bad_lines[0][1]})" if report.bad_lines else ""
+        raise SciplanError(f"{path}: no valid goals (JSONL of records with id, text and rubric){first}")
+    return goals
+
+
+def select_goals(goals: Sequence[Goal], config: EvalConfig, failures: Path | None = None) -> list[Goal]:
+    """The goals to evaluate: the configured split, with a rubric, each id once.
+
+    A goal without a rubric cannot be graded: it is written to `failures` and left out.
+    """
+    seen: set[str] = set()
+    out: list[Goal] = []
+    bad: list[Failure] = []
+    for g in goals:
+        if config.split is not None and g.split != config.split:
+            continue
+        if g.id in seen:
+            bad.append(Failure.of("eval", f"goal {g.id}", "goal id repeated; the first one is used"))
+            continue
+        seen.add(g.id)
+        if not g.rubric:
+            bad.append(Failure.of("eval", f"goal {g.id}", "goal has no rubric items to grade against"))
+            continue
+        out.append(g)
+    if bad and failures is not None:
+        with JsonlWriter(failures) as w:
+            w.write_all(bad)
+    if not out:
+        which = f" of split {config.split!r}" if config.split else ""
+        raise SciplanError(f"no goals{which} with a rubric to evaluate")
+    return out
+
+
+def _jury(config: EvalConfig) -> Jury:
+    settings = config.settings
+    return Jury([Grader(m, config.grader, settings=settings, stage_name="eval-grade") for m in config.jury])
+
+
+async def _generate(goals: list[Goal], config: EvalConfig, out: Path, progress: Progress) -> int:
+    """Plans for every model × goal × sample not yet in `out/plans.jsonl`; returns how many were written."""
+    models = [get_model(m, config.settings) for m in config.models]
+    progress.start("plans", len(models) * len(goals) * config.samples)
+    done = {p.id for p in read_records(out / "plans.jsonl", Plan)}
+    progress.advance(
+        "plans", sum(plan_id(g.id, m.name, k) in done for m in models for g in goals for k in range(config.samples))
+    )
+
+    async def one(model) -> int:
+        written = await write_plans(
+            model,
+            goals,
+            config.plan,
+            out / "plans.jsonl",
+            samples=config.samples,
+            failures=out / "failures.jsonl",
+            on_done=lambda _p: progress.advance("plans"),
+        )
+        return len(written)
+
+    with stage("eval-plan"):
+        counts = await asyncio.gather(*(one(m) for m in models))
+    return sum(counts)
+
+
+async def _grade(goals: list[Goal], plans: list[Plan], config: EvalConfig, out: Path, progress: Progress) -> int:
+    """Every judge's grade of every plan not yet in `out/grades.jsonl`; returns how many were written."""
+    jury = _jury(config)
+    path = out / "grades.jsonl"
+    previous = {g.id: g for g in read_records(path, Grade)}
+
+    def done(grader: Grader, plan: Plan) -> bool:
+        g = previous.get(grade_id(plan.id, grader.name, grader.config, grader.guidelines))
+        return g is not None and not (config.retry_failed and g.failed)
+
+    by_goal = {g.id: g for g in goals}
+    work: list[tuple[Grader, Goal, list[Plan]]] = []
+    for grader in jury.graders:
+        for goal in goals:
+            todo = [p for p in plans if p.goal_id == goal.id and not done(grader, p)]
+            if todo:
+                work.append((grader, by_goal[goal.id], todo))
+    total = len(jury.graders) * len(plans)
+    progress.start("grades", total)
+    progress.advance("grades", total - sum(len(t) for _, _, t in work))
+    written = 0
+    with JsonlWriter(path) as writer:
+
+        async def one(grader: Grader, goal: Goal, todo: list[Plan]) -> None:
+            nonlocal written
+            # One group per goal and judge: the judge's prompt prefix (goal, rubric,
+            # guidelines) is shared, so a server's prefix cache serves the group.
+            for grade in await grader.grade_group(goal, todo):
+                writer.write(grade)
+                written += 1
+                progress.advance("grades")
+
+        await asyncio.gather(*(one(*w) for w in work))
+    return written
+
+
+def _check_models(config: EvalConfig) -> None:
+    """Fail now, naming the model, if a model or judge cannot be used (key, file, library)."""
+    for spec in dict.fromkeys([*config.models, *config.jury]):
+        get_model(spec, config.settings).check_ready()
+
+
+async def run_eval(
+    goals: Sequence[Goal], config: EvalConfig, out: Path, *, progress: Progress | None = None
+) -> EvalResult:
+    """Generate, grade and analyse; everything already in `out` is reused (a rerun makes no model call).
+
+    `progress` gets the plan and grade counts as they go; None shows rich bars on stderr
+    (pass `Silent()` to show nothing).
+    """
+    if progress is None:
+        with RichProgress() as bars:
+            return await run_eval(goals, config, out, progress=bars)
+    # Bad inputs fail before any model call: labels, goals, then models and judges.
+    human = load_human_labels(config.human_labels) if config.human_labels is not None else None
+    out.mkdir(parents=True, exist_ok=True)
+    chosen = select_goals(goals, config, out / "failures.jsonl")
+    _check_models(config)
+    (out / "config.json").write_text(config.model_dump_json(indent=1) + "\n", encoding="utf-8")
+    new_plans = await _generate(chosen, config, out, progress)
+    plans = _plans_for(out, chosen, config)
+    new_grades = await _grade(chosen, plans, config, out, progress)
+    result = analyse(out, chosen, config, human=human)
+    result.new_plans, result.new_grades = new_plans, new_grades
+    return result
+
+
+def _plans_for(out: Path, goals: list[Goal], config: EvalConfig) -> list[Plan]:
+    """This run's plans (configured models, goals and samples) from `out/plans.jsonl`."""
+    want = {plan_id(g.id, m, k) for g in goals for m in config.models for k in range(config.samples)}
+    return list({p.id: p for p in read_records(out / "plans.jsonl", Plan) if p.id in want}.values())
+
+
+def analyse(out: Path, goals: Sequence[Goal], config: EvalConfig, *, human: HumanLabels | None = None) -> EvalResult:
+    """Tables and report from what `out` holds for these goals, models and judges (no model calls)."""
+    plans = _plans_for(out, list(goals), config)
+    judges = set(config.jury)
+    grades = [g for g in read_records(out / "grades.jsonl", Grade) if g.grader in judges]
+    data = EvalData.build(goals, plans, grades)
+    guidelines = load_guidelines(config.grader.guidelines)
+    if human is None and config.human_labels is not None:
+        human = load_human_labels(config.human_labels)
+    models = list(config.models)
+    tables = build_tables(
+        data,
+        models=models,
+        baseline=config.baseline,
+        stats=config.stats,
+        guideline_ids=guidelines.ids,
+        human_agreement=human_agreement(human, data) if human is not None else None,
+    )
+    files = write_tables(tables, out / "tables")
+    html = render_report(
+        data,
+        tables,
+        models=models,
+        baseline=config.baseline or models[0],
+        examples=config.examples,
+        guideline_names={g.id: g.name for g in guidelines.guidelines},
+        files=[str(p.relative_to(out)) for p in files],
+        settings={"level": config.stats.level, "samples": config.samples},
+    )
+    report = write_report(out / "report.html", html)
+    failures = len({f.id for f in read_records(out / "failures.jsonl", Failure)})
+    return EvalResult(
+        out=out, config=config, data=data, tables=tables, report=report, table_files=files, failures=failures
+    )

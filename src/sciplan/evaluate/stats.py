@@ -1,0 +1,211 @@
+"""The statistics of an evaluation: bootstrap CIs, win rates, paired tests, relative improvement, κ.
+
+Everything is a plain function of numbers (no records, no pandas), so each can be checked
+against scipy/statsmodels and hand-worked cases. Bootstraps are percentile bootstraps with
+a seeded generator: the same inputs and seed give the same interval in any process.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as sps
+
+__all__ = [
+    "TIE_TOL",
+    "WinRate",
+    "bootstrap_ci",
+    "cohen_kappa",
+    "fleiss_kappa",
+    "fleiss_kappa_table",
+    "mean_pair_agreement",
+    "relative_improvement",
+    "relative_improvement_ci",
+    "sign_test",
+    "wilcoxon_test",
+    "win_rate",
+    "win_rate_ci",
+]
+
+# Scores are means of fractions; differences below this are float noise and count as ties.
+TIE_TOL = 1e-9
+
+Interval = tuple[float | None, float | None]
+
+
+def _arr(x: Sequence[float] | np.ndarray) -> np.ndarray:
+    return np.asarray(x, dtype=float)
+
+
+def _paired(a: Sequence[float], b: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    x, y = _arr(a), _arr(b)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError("paired statistics need two 1-D sequences of the same length")
+    return x, y
+
+
+def _resample_indices(n: int, n_boot: int, seed: int) -> np.ndarray:
+    """`n_boot` rows of `n` indices drawn with replacement from a seeded generator."""
+    return np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
+
+
+def _percentiles(samples: np.ndarray, level: float) -> Interval:
+    samples = samples[np.isfinite(samples)]
+    if samples.size == 0:
+        return None, None
+    alpha = (1.0 - level) / 2.0
+    lo, hi = np.quantile(samples, [alpha, 1.0 - alpha])
+    return float(lo), float(hi)
+
+
+def bootstrap_ci(values: Sequence[float], *, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> Interval:
+    """Percentile bootstrap CI of the mean of `values`; (None, None) when empty."""
+    x = _arr(values)
+    if x.size == 0:
+        return None, None
+    means = x[_resample_indices(x.size, n_boot, seed)].mean(axis=1)
+    return _percentiles(means, level)
+
+
+def _signs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    d = a - b
+    return np.where(np.abs(d) <= TIE_TOL, 0, np.sign(d)).astype(int)
+
+
+@dataclass(frozen=True)
+class WinRate:
+    """Per-unit comparison of A with B: wins, ties and losses of A; ties count half."""
+
+    wins: int
+    ties: int
+    losses: int
+
+    @property
+    def n(self) -> int:
+        return self.wins + self.ties + self.losses
+
+    @property
+    def rate(self) -> float | None:
+        return (self.wins + 0.5 * self.ties) / self.n if self.n else None
+
+
+def win_rate(a: Sequence[float], b: Sequence[float]) -> WinRate:
+    """How often A beats B unit by unit (paired), ties within `TIE_TOL`."""
+    s = _signs(*_paired(a, b))
+    return WinRate(int((s > 0).sum()), int((s == 0).sum()), int((s < 0).sum()))
+
+
+def win_rate_ci(
+    a: Sequence[float], b: Sequence[float], *, n_boot: int = 2000, level: float = 0.95, seed: int = 0
+) -> Interval:
+    """Bootstrap CI of the win rate (ties half), resampling units."""
+    s = _signs(*_paired(a, b))
+    if s.size == 0:
+        return None, None
+    points = np.where(s > 0, 1.0, np.where(s == 0, 0.5, 0.0))
+    return bootstrap_ci(points, n_boot=n_boot, level=level, seed=seed)
+
+
+def sign_test(a: Sequence[float], b: Sequence[float]) -> float | None:
+    """Two-sided exact sign test of paired A vs B (ties dropped); None with no untied pair."""
+    w = win_rate(a, b)
+    n = w.wins + w.losses
+    if n == 0:
+        return None
+    k = min(w.wins, w.losses)
+    # Exact binomial tail under p = 1/2, doubled for the two-sided test; exact integers avoid
+    # rounding for the small n a per-goal comparison usually has.
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
+    return min(1.0, 2.0 * tail)
+
+
+def wilcoxon_test(a: Sequence[float], b: Sequence[float]) -> float | None:
+    """Two-sided Wilcoxon signed-rank p-value of paired A vs B (zero differences dropped).
+
+    None when no difference is non-zero (the test is undefined there).
+    """
+    x, y = _paired(a, b)
+    d = x - y
+    d = d[np.abs(d) > TIE_TOL]
+    if d.size == 0:
+        return None
+    # scipy picks the exact null distribution for small samples without ties and the
+    # normal approximation (with tie correction) otherwise.
+    return float(sps.wilcoxon(d, zero_method="wilcox", alternative="two-sided").pvalue)
+
+
+def relative_improvement(a: Sequence[float], b: Sequence[float]) -> float | None:
+    """(mean A − mean B) / mean B; None when B's mean is 0 or there is no data."""
+    x, y = _paired(a, b)
+    if x.size == 0 or abs(y.mean()) <= TIE_TOL:
+        return None
+    return float((x.mean() - y.mean()) / y.mean())
+
+
+def relative_improvement_ci(
+    a: Sequence[float], b: Sequence[float], *, n_boot: int = 2000, level: float = 0.95, seed: int = 0
+) -> Interval:
+    """Paired percentile bootstrap CI of the relative improvement, resampling units together."""
+    x, y = _paired(a, b)
+    if x.size == 0:
+        return None, None
+    idx = _resample_indices(x.size, n_boot, seed)
+    ma, mb = x[idx].mean(axis=1), y[idx].mean(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(np.abs(mb) > TIE_TOL, (ma - mb) / mb, np.nan)
+    return _percentiles(ratio, level)
+
+
+def cohen_kappa(x: Sequence[Hashable], y: Sequence[Hashable]) -> float | None:
+    """Cohen's κ of two raters' labels on the same units; None when undefined (chance agreement 1)."""
+    if len(x) != len(y):
+        raise ValueError("cohen_kappa needs two label lists of the same length")
+    n = len(x)
+    if n == 0:
+        return None
+    observed = sum(p == q for p, q in zip(x, y)) / n
+    cx, cy = Counter(x), Counter(y)
+    expected = sum(cx[c] * cy[c] for c in cx) / (n * n)
+    if expected >= 1.0 - 1e-12:
+        return None
+    return (observed - expected) / (1.0 - expected)
+
+
+def mean_pair_agreement(units: Sequence[Sequence[Hashable]]) -> float | None:
+    """Mean over units (≥ 2 labels) of the share of rater pairs that agree."""
+    shares = []
+    for u in units:
+        if len(u) < 2:
+            continue
+        counts = Counter(u)
+        shares.append(sum(c * (c - 1) for c in counts.values()) / (len(u) * (len(u) - 1)))
+    return sum(shares) / len(shares) if shares else None
+
+
+def fleiss_kappa(units: Sequence[Sequence[Hashable]]) -> float | None:
+    """Fleiss' κ; each unit is the list of its raters' labels (units with < 2 labels skipped).
+
+    With the same number of raters per unit this is Fleiss (1971) exactly; a unit a judge
+    failed to grade keeps its other raters (per-unit pair agreement, pooled label shares).
+    """
+    units = [list(u) for u in units if len(u) >= 2]
+    if not units:
+        return None
+    p_bar = mean_pair_agreement(units)
+    pooled = Counter(label for u in units for label in u)
+    total = sum(pooled.values())
+    expected = sum((c / total) ** 2 for c in pooled.values())
+    if p_bar is None or expected >= 1.0 - 1e-12:
+        return None
+    return (p_bar - expected) / (1.0 - expected)
+
+
+def fleiss_kappa_table(table: Sequence[Sequence[int]]) -> float | None:
+    """Fleiss' κ from a units × categories table of counts (the textbook layout)."""
+    counts = np.asarray(table, dtype=int)
+    units = [[c for c, k in enumerate(row) for _ in range(k)] for row in counts]
+    return fleiss_kappa(units)

@@ -1,0 +1,113 @@
+"""The tables on a hand-worked evaluation (exact numbers), and their CSV/JSON files."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from scipy import stats as sps
+
+from sciplan.evaluate import ALL, JURY, EvalData, StatsConfig, bootstrap_ci, build_tables, write_tables
+from sciplan.evaluate.tables import EvalTables
+
+
+def one(df, **where):
+    for k, v in where.items():
+        df = df[df[k] == v]
+    assert len(df) == 1, f"expected one row for {where}, got {len(df)}"
+    return df.iloc[0]
+
+
+@pytest.fixture
+def tables(hand) -> EvalTables:
+    data = EvalData.build(hand.goals, hand.plans, hand.grades)
+    return build_tables(
+        data, models=["A", "B"], baseline="A", stats=StatsConfig(bootstrap=500, seed=1), guideline_ids=["G1", "G2"]
+    )
+
+
+def test_scores_per_judge_domain_and_jury(tables):
+    s = tables.scores
+    assert one(s, model="A", judge="J1", domain=ALL)["mean"] == pytest.approx(1 / 3)
+    assert one(s, model="B", judge="J2", domain=ALL)["mean"] == pytest.approx(2 / 3)
+    # Jury: mean of the judges per plan -> A .5/.25/.25, B 1/.25/.75.
+    a = one(s, model="A", judge=JURY, domain=ALL)
+    assert a["mean"] == pytest.approx(1 / 3) and a["goals"] == 3
+    assert (a.ci_low, a.ci_high) == pytest.approx(bootstrap_ci([0.5, 0.25, 0.25], n_boot=500, seed=1))
+    assert one(s, model="B", judge=JURY, domain="bio")["mean"] == pytest.approx(0.75)
+    assert one(s, model="B", judge=JURY, domain="ml")["mean"] == pytest.approx((1 + 0.25) / 2)
+
+
+def test_win_rate_tests_and_relative_improvement(tables):
+    w = one(tables.wins, model="B", judge=JURY, domain=ALL)
+    # Jury per goal: g1 B wins (1 vs .5), g2 tie (.25), g3 B wins (.75 vs .25).
+    assert (w.wins, w.ties, w.losses) == (2, 1, 0)
+    assert w.win_rate == pytest.approx(2.5 / 3)
+    assert w.sign_p == pytest.approx(0.5)  # 2 wins, 0 losses: 2 * (1/2)^2
+    assert w.wilcoxon_p == pytest.approx(sps.wilcoxon([0.5, 0.5]).pvalue)
+    w1 = one(tables.wins, model="B", judge="J1", domain=ALL)
+    assert (w1.wins, w1.ties, w1.losses) == (2, 1, 0)
+    assert "A" not in set(tables.wins.model)  # the baseline is not compared with itself
+    imp = one(tables.improvement, model="B", judge=JURY, domain=ALL)
+    assert imp.relative_improvement == pytest.approx(1.0)  # (2/3 - 1/3) / (1/3)
+    assert imp.ci_low <= imp.relative_improvement <= imp.ci_high
+    m = tables.win_matrix.set_index(["model", "opponent"]).win_rate
+    assert m[("B", "A")] == pytest.approx(2.5 / 3) and m[("A", "B")] == pytest.approx(0.5 / 3)
+
+
+def test_guideline_and_item_rates(tables):
+    g = tables.guidelines
+    # Unsatisfied items violate G1: A has 4 of 6 unsatisfied with J1, 8 of 12 over the jury.
+    assert one(g, model="A", judge="J1", guideline="G1").rate == pytest.approx(4 / 6)
+    assert one(g, model="A", judge=JURY, guideline="G1").rate == pytest.approx(8 / 12)
+    assert one(g, model="A", judge=JURY, guideline="G2").rate == 0
+    it = tables.items
+    assert one(it, goal_id="g1", index=0, model="A", judge=JURY).satisfied == 1.0
+    assert one(it, goal_id="g3", index=1, model="B", judge=JURY).satisfied == 0.5
+    assert one(it, goal_id="g3", index=1, model="B", judge=JURY)["item"] == "g3 item two"
+
+
+def test_inter_judge_agreement(tables):
+    a = tables.agreement
+    # 12 (plan, item) units, 8 agree; each judge says "satisfied" 6 times: p_e = .5, κ = (2/3 - 1/2) / (1/2).
+    fleiss = one(a, measure="fleiss_kappa")
+    cohen = one(a, measure="cohen_kappa")
+    assert fleiss.units == cohen.units == 12
+    assert fleiss.agreement == pytest.approx(2 / 3) and cohen.agreement == pytest.approx(2 / 3)
+    assert fleiss.kappa == pytest.approx(1 / 3) and cohen.kappa == pytest.approx(1 / 3)
+    assert (cohen.rater_a, cohen.rater_b, cohen.plans) == ("J1", "J2", 6)
+
+
+def test_one_judge_has_no_agreement_rows_and_one_model_no_wins(hand):
+    grades = [g for g in hand.grades if g.grader == "J1"]
+    plans = [p for p in hand.plans if p.model == "A"]
+    t = build_tables(EvalData.build(hand.goals, plans, grades))
+    assert t.agreement.empty and t.wins.empty and t.improvement.empty and t.win_matrix.empty
+    assert one(t.scores, model="A", judge=JURY, domain=ALL)["mean"] == pytest.approx(1 / 3)
+
+
+def test_tables_written_as_csv_and_json(tables, tmp_path):
+    tables.items.loc[0, "item"] = "=HYPERLINK('http://x')"
+    paths = write_tables(tables, tmp_path)
+    names = {p.name for p in paths}
+    for name in ("scores", "goal_scores", "wins", "win_matrix", "improvement", "guidelines", "items", "agreement"):
+        assert {f"{name}.csv", f"{name}.json"} <= names
+    rows = json.loads((tmp_path / "wins.json").read_text())
+    jury = next(r for r in rows if r["judge"] == JURY and r["domain"] == ALL)
+    assert jury["win_rate"] == pytest.approx(2.5 / 3) and jury["wins"] == 2
+    with open(tmp_path / "scores.csv", newline="") as fh:
+        assert len(list(csv.DictReader(fh))) == len(tables.scores)
+    # Model-written text cannot become a spreadsheet formula in the CSV; the JSON keeps it exact.
+    assert "'=HYPERLINK" in (tmp_path / "items.csv").read_text()
+    assert json.loads((tmp_path / "items.json").read_text())[0]["item"] == "=HYPERLINK('http://x')"
+    # JSON has null, never NaN, where a value is undefined.
+    assert "NaN" not in (tmp_path / "agreement.json").read_text()
+
+
+def test_goal_scores_are_the_per_goal_numbers(tables):
+    g = tables.goal_scores
+    assert one(g, goal_id="g1", model="A", judge="J1").score == pytest.approx(0.5)
+    assert one(g, goal_id="g3", model="B", judge=JURY).score == pytest.approx(0.75)
+    assert one(g, goal_id="g3", model="B", judge=JURY).domain == "bio"
+    assert len(g) == 3 * 2 * 3 and set(g.scored_samples) == {1} and g.failed_grades.sum() == 0
