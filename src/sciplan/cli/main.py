@@ -13,6 +13,7 @@ from sciplan.cli import grade
 from sciplan.cli import study
 from sciplan.cli import plan
 from sciplan.cli import ingest
+from sciplan.cli import extract, dataset
 from sciplan.cli import evaluate
 from sciplan.cli.console import console, err_console
 from sciplan.cli.usage import print_usage
@@ -31,6 +32,8 @@ app = typer.Typer(
 # Keep one line per command so parallel work on different stages does not collide.
 app.add_typer(study.app, name="study")
 app.command("ingest")(ingest.ingest)
+app.command("extract")(extract.extract)
+app.add_typer(dataset.app, name="dataset")
 app.command("models")(models.models)
 app.command("generate")(generate.generate)
 app.command("plan")(plan.plan)
