@@ -15,6 +15,7 @@ from sciplan.cli import plan
 from sciplan.cli import ingest
 from sciplan.cli import extract, dataset
 from sciplan.cli import evaluate
+from sciplan.cli import train, export
 from sciplan.cli.console import console, err_console
 from sciplan.cli.usage import print_usage
 from sciplan.errors import SciplanError
@@ -40,6 +41,8 @@ app.command("plan")(plan.plan)
 app.command("demo")(demo.demo)
 app.command("grade")(grade.grade)
 app.command("eval")(evaluate.evaluate)
+app.command("train")(train.train)
+app.add_typer(export.app, name="export")
 
 
 @app.callback()

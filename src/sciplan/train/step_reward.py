@@ -1,0 +1,116 @@
+"""The sciplan reward as TRL calls it each step: grader outages, metrics and monitors around it.
+
+`sciplan.grade.RubricReward` grades; this wrapper decides what a step does when the
+grader cannot be reached at all, and turns each step's reward components into logged
+metrics and reward-hacking checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sciplan.errors import SciplanError
+from sciplan.grade import RewardParts, RubricReward, check_format, split_completion
+from sciplan.llm import UnreachableError
+from sciplan.records import Goal
+from sciplan.train.config import GraderSettings
+from sciplan.train.metrics import MetricsLogger, step_metrics
+from sciplan.train.monitors import Alert, HackingMonitor, rubric_keyword_overlap
+
+__all__ = ["StepReward", "outage_parts", "OUTAGE_ERRORS"]
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "no grader at all right now", as opposed to one bad answer. A missing
+# library, model file or key is not an outage: the grader's check_ready reports it at start.
+OUTAGE_ERRORS = (UnreachableError,)
+
+
+def outage_parts(reward: RubricReward, completions: Sequence[Any], error: str) -> list[RewardParts]:
+    """Failed components for every completion of a step whose grader was unreachable."""
+    parts = []
+    for c in completions:
+        check = check_format(split_completion(c), reward.config, reward.count_tokens)
+        parts.append(RewardParts(None, None, check.penalty, check, None, failed=True, flags=["grader_unreachable"]))
+    log.warning("grader unreachable; %d completions recorded as failed grades (%s)", len(parts), error)
+    return parts
+
+
+class StepReward:
+    """Async TRL reward function: grades a step, survives grader outages, logs and monitors it."""
+
+    def __init__(
+        self,
+        reward: RubricReward,
+        goals: Mapping[str, Goal],
+        settings: GraderSettings,
+        *,
+        metrics: MetricsLogger | None = None,
+        monitor: HackingMonitor | None = None,
+    ) -> None:
+        self.reward = reward
+        self.goals = dict(goals)
+        self.settings = settings
+        self.metrics = metrics
+        self.monitor = monitor
+        self.last: list[RewardParts] = []
+        self.history: list[dict[str, float]] = []
+        self.alerts: list[Alert] = []
+        self.__name__ = "rubric_reward"  # TRL names its reward column after this
+
+    async def grade(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> tuple[list[RewardParts], float]:
+        """The step's components and the seconds grading took, retrying through an outage."""
+        s = self.settings
+        start = time.perf_counter()
+        for attempt in range(s.outage_retries + 1):
+            try:
+                await self.reward(prompts, completions, **kwargs)
+                return list(self.reward.last), time.perf_counter() - start
+            except OUTAGE_ERRORS as exc:
+                if attempt < s.outage_retries:
+                    log.warning("grader %s unreachable (%s); retrying the step's grading in %.0fs (%d/%d)",
+                                self.reward.grader.name, exc, s.outage_wait, attempt + 1, s.outage_retries)
+                    await asyncio.sleep(s.outage_wait)
+                    continue
+                if s.on_outage == "stop":
+                    raise SciplanError(f"grader {self.reward.grader.name} unreachable after "
+                                       f"{s.outage_retries + 1} tries: {exc}") from exc
+                return outage_parts(self.reward, completions, str(exc)), time.perf_counter() - start
+        raise AssertionError("unreachable")  # the loop always returns or raises
+
+    async def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> list[float | None]:
+        """One reward per completion; None for a failed grade (TRL leaves it out)."""
+        state = kwargs.get("trainer_state")
+        # TRL computes rewards inside the step it is about to take.
+        step = (state.global_step + 1) if state is not None else len(self.history) + 1
+        parts, seconds = await self.grade(prompts, completions, **kwargs)
+        self.last = parts
+        self.observe(step, parts, kwargs.get("goal_id") or [], completions, seconds)
+        return [p.reward for p in parts]
+
+    def observe(self, step: int, parts: Sequence[RewardParts], goal_ids: Sequence[str], completions: Sequence[Any], seconds: float) -> dict[str, float]:
+        """Metrics and monitor values for one step's components."""
+        scalars = step_metrics(parts, self.reward.grader.guidelines.ids)
+        scalars["time/grading_seconds"] = seconds
+        if self.monitor is not None:
+            overlaps = []
+            for gid, p in zip(goal_ids, parts):
+                goal = self.goals.get(str(gid))
+                if goal is not None:
+                    overlaps.append(rubric_keyword_overlap(p.format.plan, goal.rubric, goal.text))
+            values, alerts = self.monitor.observe_step(
+                step, [p.format.length for p in parts], overlaps, ["injection" in p.flags for p in parts]
+            )
+            scalars.update({f"monitor/{k}": v for k, v in values.items()})
+            self.alerts += alerts
+            if self.metrics is not None:
+                for a in alerts:
+                    self.metrics.text(step, f"alerts/{a.monitor}", a.message)
+        self.history.append({"step": float(step), **scalars})
+        if self.metrics is not None:
+            self.metrics.log(step, scalars, prefix="train")
+        return scalars
