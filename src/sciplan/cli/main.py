@@ -12,6 +12,7 @@ from sciplan.cli import demo, generate, models
 from sciplan.cli import grade
 from sciplan.cli import study
 from sciplan.cli import plan
+from sciplan.cli import run
 from sciplan.cli import ingest
 from sciplan.cli import extract, dataset
 from sciplan.cli import evaluate
@@ -38,6 +39,7 @@ app.add_typer(dataset.app, name="dataset")
 app.command("models")(models.models)
 app.command("generate")(generate.generate)
 app.command("plan")(plan.plan)
+app.command("run")(run.run)
 app.command("demo")(demo.demo)
 app.command("grade")(grade.grade)
 app.command("eval")(evaluate.evaluate)

@@ -11,7 +11,6 @@ from rich.text import Text
 
 from sciplan.cli.common import NO_CACHE, RETRIES, TIMEOUT, model_settings, run_async
 from sciplan.cli.console import console
-from sciplan.cli.usage import print_usage
 from sciplan.config import load_config
 from sciplan.errors import SciplanError
 from sciplan.jsonl import JsonlReport, read_records
@@ -87,7 +86,6 @@ def plan(
         with stage("plan"), console.status(f"writing a plan with {model} ..."):
             p = run_async(write_plan(m, todo[0], cfg))
         show_plan(todo[0], p, show_thinking=not hide_thinking)
-        print_usage(console)
         return
     target = out or Path("plans.jsonl")
     columns = (TextColumn("[bold]plans"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -99,4 +97,3 @@ def plan(
     console.print(f"wrote [bold]{len(written)}[/] plan(s) to {target} "
                   f"({len(todo) * samples - len(written)} already there or failed; failures in "
                   f"{target.with_name('failures.jsonl')})")
-    print_usage(console)

@@ -15,56 +15,15 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
-import nh3
 import pandas as pd
-from markdown_it import MarkdownIt
-from markupsafe import Markup
 
 from sciplan.evaluate import plots
 from sciplan.evaluate.frames import ALL, JURY, EvalData, item_indices
+from sciplan.evaluate.markdown import render_markdown
 from sciplan.evaluate.tables import EvalTables
 from sciplan.records import Plan
 
 __all__ = ["comparisons", "example_pairs", "render_markdown", "render_report", "write_report"]
-
-_TAGS = {
-    "p",
-    "br",
-    "hr",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "ul",
-    "ol",
-    "li",
-    "blockquote",
-    "pre",
-    "code",
-    "em",
-    "strong",
-    "del",
-    "table",
-    "thead",
-    "tbody",
-    "tr",
-    "th",
-    "td",
-}
-
-
-@lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
-
-
-def render_markdown(text: str) -> Markup:
-    """Untrusted Markdown to safe HTML: raw HTML off, then an allow-list sanitiser (no links, no images)."""
-    html = _markdown().render(text or "")
-    return Markup(nh3.clean(html, tags=_TAGS, attributes={"ol": {"start"}, "th": {"align"}, "td": {"align"}}))
-
 
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:

@@ -7,57 +7,13 @@ a parser bug cannot smuggle in scripts, event handlers, styles, images or `javas
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-import nh3
-from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+from sciplan.evaluate.markdown import render_markdown as _render
 
 __all__ = ["render_markdown"]
 
-_TAGS = {
-    "p",
-    "br",
-    "hr",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "ul",
-    "ol",
-    "li",
-    "blockquote",
-    "pre",
-    "code",
-    "em",
-    "strong",
-    "del",
-    "a",
-    "table",
-    "thead",
-    "tbody",
-    "tr",
-    "th",
-    "td",
-}
-_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
-
-
-@lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
-
 
 def render_markdown(text: str) -> Markup:
-    """Render untrusted Markdown to sanitised HTML, safe to insert into a page."""
-    html = _parser().render(text or "")
-    clean = nh3.clean(
-        html,
-        tags=_TAGS,
-        attributes=_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-    )
-    return Markup(clean)
+    """Render untrusted Markdown to sanitised HTML, safe to insert into a page (links kept, made inert)."""
+    return _render(text, links=True)

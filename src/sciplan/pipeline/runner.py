@@ -1,0 +1,337 @@
+"""Run the loop's stages in order, each skipping what is already done.
+
+A stage that finishes writes `stages/NAME.json` (what it wrote, took and cost, and a
+fingerprint of its settings and inputs). A rerun skips a stage whose marker matches;
+a stage killed half-way has no marker and runs again, and its own resume by record id
+(papers, goals, plans, grades, checkpoints) skips every record already written, so a
+killed run started again ends with the same files and no repeated model calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sciplan.errors import SciplanError
+from sciplan.jsonl import JsonlReport, read_records
+from sciplan.llm import close_models, ledger
+from sciplan.pipeline.config import STAGES, PipelineConfig, StageName
+from sciplan.records import Goal, Paper
+
+__all__ = ["StageReport", "run_pipeline", "stage_marker", "select_stages"]
+
+
+@dataclass
+class StageReport:
+    """What one stage did: files written (path -> records), time, model calls and cost."""
+
+    name: str
+    status: str  # "ran", "done earlier"
+    wrote: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    calls: int = 0
+    cached: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    fingerprint: str = ""
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+def stage_marker(out: Path, name: str) -> Path:
+    """The file that says stage `name` of the run in `out` finished."""
+    return out / "stages" / f"{name}.json"
+
+
+def select_stages(config: PipelineConfig, start: StageName | None, until: StageName | None) -> list[StageName]:
+    """The configured stages from `start` to `until` (inclusive)."""
+    names = config.stages()
+    for bound in (start, until):
+        if bound is not None and bound not in names:
+            raise SciplanError(f"stage {bound!r} is not in this config (it has: {', '.join(names)})")
+    lo = names.index(start) if start else 0
+    hi = names.index(until) if until else len(names) - 1
+    if lo > hi:
+        raise SciplanError(f"--from {start} comes after --until {until}")
+    return names[lo : hi + 1]
+
+
+def _count_lines(path: Path) -> int:
+    if not path.is_file():
+        return 0
+    with open(path, "rb") as f:
+        return sum(1 for line in f if line.strip())
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else "-"
+
+
+def _fingerprint(*parts: Any) -> str:
+    blob = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+class _Context:
+    """The run folder and what earlier stages handed on."""
+
+    def __init__(self, config: PipelineConfig, console: Any) -> None:
+        self.config = config
+        self.out = config.run_dir()
+        self.console = console
+
+    @property
+    def papers(self) -> Path:
+        return self.out / "ingest" / "papers.jsonl"
+
+    @property
+    def goals(self) -> Path:
+        return self.out / "extract" / "goals.jsonl"
+
+    @property
+    def train_dir(self) -> Path:
+        return self.out / "train"
+
+    @property
+    def eval_dir(self) -> Path:
+        return self.out / "eval"
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.out))
+        except ValueError:
+            return str(path)
+
+
+# -- the stages ----------------------------------------------------------------------
+
+
+def _ingest(ctx: _Context, report: StageReport) -> None:
+    from sciplan.papers import ingest
+
+    step = ctx.config.ingest
+    assert step is not None
+    summary = ingest(step.inputs, ctx.papers, config=step.settings)
+    report.wrote = {ctx.rel(ctx.papers): _count_lines(ctx.papers), ctx.rel(summary.failures): summary.failed}
+    report.notes.append(f"{summary.written} new, {summary.skipped} already there, "
+                        f"{summary.filtered} filtered, {summary.failed} failed")
+    if _count_lines(ctx.papers) == 0:
+        raise SciplanError(f"ingest wrote no papers from {', '.join(step.inputs)} (see {summary.failures})")
+
+
+def _ingest_key(ctx: _Context) -> list[Any]:
+    step = ctx.config.ingest
+    assert step is not None
+    files = []
+    for i in step.inputs:
+        p = Path(i)
+        if p.is_dir():
+            files += [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in sorted(p.rglob("*")) if f.is_file()]
+        elif p.exists():
+            files.append((str(p), p.stat().st_size, p.stat().st_mtime_ns))
+        else:
+            files.append(i)
+    return [step.model_dump(mode="json"), files]
+
+
+def _extract(ctx: _Context, report: StageReport) -> None:
+    from sciplan.extract import load_extract_config, run_extract
+
+    step = ctx.config.extract
+    assert step is not None
+    papers = read_records(ctx.papers, Paper)
+    if step.limit:
+        papers = papers[: step.limit]
+    if not papers:
+        raise SciplanError(f"{ctx.papers}: no papers to extract goals from (run the ingest stage)")
+    result = run_extract(papers, load_extract_config(step.config), ctx.goals.parent)
+    report.wrote = {ctx.rel(ctx.goals): _count_lines(ctx.goals),
+                    ctx.rel(result.paths.failures): _count_lines(result.paths.failures)}
+    report.notes.append(f"{result.accepted} accepted, {result.rejected} rejected, "
+                        f"{result.duplicates} duplicates, {result.failed} failed of {len(papers)} papers")
+
+
+def _train_config(ctx: _Context) -> Any:
+    from sciplan.data import data_path
+    from sciplan.train import load_train_config
+
+    step = ctx.config.train
+    assert step is not None
+    cfg = load_train_config(step.config)
+    files: list[Path] = []
+    if step.extracted_goals and _count_lines(ctx.goals):
+        files.append(ctx.goals)
+    if step.shipped_goals or not files:
+        # Nothing extracted (or asked for): the shipped goals keep the loop going.
+        files.append(data_path("train_goals.jsonl"))
+    cfg.goals.train = files
+    cfg.output_dir = ctx.train_dir
+    cfg.run = ctx.config.name
+    return cfg
+
+
+def _train(ctx: _Context, report: StageReport) -> None:
+    from sciplan.train import run_training
+
+    result = run_training(_train_config(ctx), console=ctx.console)
+    if result.final_dir is None:
+        raise SciplanError(f"training in {ctx.train_dir} ended without a final model")
+    report.wrote = {ctx.rel(result.final_dir): result.steps}
+    report.outputs = {"model": result.model_spec, "steps": result.steps}
+    before, after = result.before, result.after
+    if before is not None and after is not None:
+        report.outputs.update(before=before.reward, after=after.reward)
+        report.notes.append(f"held-out mean reward {_fmt(before.reward)} before -> {_fmt(after.reward)} after "
+                            f"{result.steps} steps")
+    for alert in result.alerts:
+        report.notes.append(f"monitor warning: {alert.message}")
+
+
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+def _eval_models(ctx: _Context, models: list[str]) -> list[str]:
+    specs = []
+    for m in models:
+        if m in ("initial", "trained"):
+            if ctx.config.train is None:
+                raise SciplanError(f"evaluate model {m!r} needs a train stage in the config")
+            if m == "initial":
+                from sciplan.train.policy import frozen_grader_spec
+
+                specs.append(frozen_grader_spec("policy", _train_config(ctx).policy.model))
+            else:
+                marker = stage_marker(ctx.out, "train")
+                done = json.loads(marker.read_text()) if marker.is_file() else {}
+                spec = done.get("outputs", {}).get("model")
+                if not spec:
+                    raise SciplanError(f"no trained model in {ctx.train_dir}: run the train stage first")
+                specs.append(spec)
+        else:
+            specs.append(m)
+    return specs
+
+
+def _eval_goals(ctx: _Context) -> list[Goal]:
+    step = ctx.config.evaluate
+    assert step is not None
+    if isinstance(step.goals, Path):
+        return read_records(step.goals, Goal, JsonlReport(step.goals))
+    if step.goals == "heldout" and ctx.config.train is not None:
+        from sciplan.train import split_goals
+
+        held = split_goals(_train_config(ctx).goals).validation
+        if held:
+            return held
+    return read_records(ctx.goals, Goal)
+
+
+def _evaluate(ctx: _Context, report: StageReport) -> None:
+    from sciplan.evaluate import load_eval_config, run_eval
+
+    step = ctx.config.evaluate
+    assert step is not None
+    overrides: dict[str, Any] = {}
+    if step.models:
+        models = _eval_models(ctx, step.models)
+        overrides = {"models": models, "baseline": models[0]}
+    cfg = load_eval_config(step.config, **overrides)
+    goals = _eval_goals(ctx)
+    if not goals:
+        raise SciplanError("no goals to evaluate on (no held-out goals and no extracted goals)")
+    # The goals are chosen here; the eval config's split filter would drop extracted ones.
+    cfg.split = None
+    result = asyncio.run(_eval_and_close(run_eval(goals, cfg, ctx.eval_dir)))
+    report.wrote = {ctx.rel(result.report): 1, ctx.rel(ctx.eval_dir / "plans.jsonl"): _count_lines(ctx.eval_dir / "plans.jsonl"),
+                    ctx.rel(ctx.eval_dir / "grades.jsonl"): _count_lines(ctx.eval_dir / "grades.jsonl")}
+    report.outputs = {"report": str(result.report)}
+    from sciplan.evaluate import ALL, JURY
+
+    s = result.tables.scores
+    report.notes.append(f"{len(goals)} goals x {len(cfg.models)} models x {len(cfg.jury)} judge(s); "
+                        f"report: {result.report}")
+    for _, row in s[(s.judge == JURY) & (s.domain == ALL)].iterrows():
+        report.outputs.setdefault("scores", {})[row["model"]] = row["mean"]
+        report.notes.append(f"{row['model']}: jury mean score {_fmt(row['mean'])} over {row['goals']} goals")
+
+
+async def _eval_and_close(coro: Any) -> Any:
+    try:
+        return await coro
+    finally:
+        await close_models()
+
+
+def _stage_key(ctx: _Context, name: StageName) -> list[Any]:
+    """What decides a stage's output: its settings, the files they name, and upstream markers."""
+    step = getattr(ctx.config, name)
+    key: list[Any] = [name, step.model_dump(mode="json")]
+    for attr in ("config",):
+        p = getattr(step, attr, None)
+        if isinstance(p, Path):
+            key.append(_file_digest(p))
+    if name == "ingest":
+        key.append(_ingest_key(ctx))
+    upstream = STAGES[: STAGES.index(name)]
+    for up in upstream:
+        marker = stage_marker(ctx.out, up)
+        if marker.is_file():
+            key.append(json.loads(marker.read_text()).get("fingerprint"))
+    return key
+
+
+_RUNNERS: dict[str, Callable[[_Context, StageReport], None]] = {
+    "ingest": _ingest, "extract": _extract, "train": _train, "evaluate": _evaluate,
+}
+
+
+def run_pipeline(
+    config: PipelineConfig,
+    *,
+    start: StageName | None = None,
+    until: StageName | None = None,
+    console: Any = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> list[StageReport]:
+    """Run the configured stages (from `start` through `until`); return what each did."""
+    ctx = _Context(config, console)
+    ctx.out.mkdir(parents=True, exist_ok=True)
+    reports = []
+    for name in select_stages(config, start, until):
+        fingerprint = _fingerprint(_stage_key(ctx, name))
+        marker = stage_marker(ctx.out, name)
+        if marker.is_file():
+            done = json.loads(marker.read_text())
+            if done.get("fingerprint") == fingerprint:
+                report = StageReport(**{**done, "status": "done earlier"})
+                reports.append(report)
+                continue
+        if on_stage:
+            on_stage(name)
+        report = StageReport(name=name, status="ran", fingerprint=fingerprint)
+        before = ledger.total()
+        started = time.perf_counter()
+        _RUNNERS[name](ctx, report)
+        report.seconds = time.perf_counter() - started
+        after = ledger.total()
+        report.calls = after.calls - before.calls
+        report.cached = after.cache_hits - before.cache_hits
+        report.tokens_in = after.usage.prompt_tokens - before.usage.prompt_tokens
+        report.tokens_out = after.usage.completion_tokens - before.usage.completion_tokens
+        report.cost = after.cost - before.cost
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        tmp = marker.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(report), indent=2, default=str) + "\n")
+        tmp.replace(marker)  # atomic: a marker is whole or absent
+        reports.append(report)
+    summary = ctx.out / "summary.json"
+    summary.write_text(json.dumps([asdict(r) for r in reports], indent=2, default=str) + "\n")
+    return reports
