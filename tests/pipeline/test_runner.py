@@ -27,7 +27,7 @@ def test_ingest_stage_writes_marker_and_a_rerun_skips_it(tmp_path):
     marker = json.loads(stage_marker(tmp_path / "run", "ingest").read_text())
     assert marker["fingerprint"] == first.fingerprint
     [again] = run_pipeline(cfg)
-    assert again.status == "done earlier" and again.wrote == first.wrote
+    assert again.status == "done earlier" and again.wrote == first.wrote and again.seconds == 0 == again.calls
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert [s["status"] for s in summary] == ["done earlier"]
 

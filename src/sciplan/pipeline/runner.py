@@ -311,7 +311,9 @@ def run_pipeline(
         if marker.is_file():
             done = json.loads(marker.read_text())
             if done.get("fingerprint") == fingerprint:
-                report = StageReport(**{**done, "status": "done earlier"})
+                # Skipped: this run spent nothing on it; what it wrote earlier is still there.
+                spent = dict.fromkeys(("seconds", "calls", "cached", "tokens_in", "tokens_out", "cost"), 0)
+                report = StageReport(**{**done, **spent, "status": "done earlier"})
                 reports.append(report)
                 continue
         if on_stage:
