@@ -8,25 +8,14 @@ rejects only what cannot be used (each rejection triggers a bounded repair turn)
 
 from __future__ import annotations
 
-import copy
 from functools import lru_cache
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
-__all__ = ["Bounded", "CandidateOut", "creator_answer", "item_scores_answer", "checks_answer", "leakage_answer"]
+from sciplan.llm import BoundedAnswer
 
-
-class Bounded(BaseModel):
-    """Base of the answer models: reports its bounded schema instead of pydantic's."""
-
-    model_config = ConfigDict(extra="ignore")
-    bounded_schema: ClassVar[dict[str, Any]] = {}
-    n_units: ClassVar[int] = 0
-
-    @classmethod
-    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
-        return copy.deepcopy(cls.bounded_schema)
+__all__ = ["CandidateOut", "creator_answer", "item_scores_answer", "checks_answer", "leakage_answer"]
 
 
 def _string(max_chars: int, min_chars: int = 0) -> dict[str, Any]:
@@ -61,7 +50,7 @@ class CandidateOut(BaseModel):
         return value
 
 
-class _CreatorBase(Bounded):
+class _CreatorBase(BoundedAnswer):
     candidates: list[CandidateOut]
 
     @model_validator(mode="after")
@@ -73,7 +62,7 @@ class _CreatorBase(Bounded):
 
 @lru_cache(maxsize=64)
 def creator_answer(n: int, min_items: int, max_items: int, goal_chars: int, item_chars: int,
-                   reference_chars: int, min_goal_chars: int = 1, min_reference_chars: int = 1) -> type[Bounded]:
+                   reference_chars: int, min_goal_chars: int = 1, min_reference_chars: int = 1) -> type[BoundedAnswer]:
     """The creator's answer: 1..n candidates, each a goal, min..max rubric items and a reference.
 
     The minimum lengths go into the schema too, so constrained decoding cannot stop a
@@ -90,7 +79,7 @@ def creator_answer(n: int, min_items: int, max_items: int, goal_chars: int, item
     return model
 
 
-class _IndexedBase(Bounded):
+class _IndexedBase(BoundedAnswer):
     @model_validator(mode="after")
     def _some_unit_judged(self) -> "_IndexedBase":
         n = type(self).n_units
@@ -100,7 +89,7 @@ class _IndexedBase(Bounded):
 
 
 @lru_cache(maxsize=128)
-def item_scores_answer(n: int, reason_chars: int) -> type[Bounded]:
+def item_scores_answer(n: int, reason_chars: int) -> type[BoundedAnswer]:
     """Quality of each of `n` rubric items: a reason, then a score from 1 (poor) to 5 (excellent)."""
     item = _object({"index": {"type": "integer", "enum": list(range(1, n + 1))}, "reason": _string(reason_chars),
                     "score": {"type": "integer", "enum": [1, 2, 3, 4, 5]}})
@@ -113,7 +102,7 @@ def item_scores_answer(n: int, reason_chars: int) -> type[Bounded]:
 
 
 @lru_cache(maxsize=32)
-def checks_answer(goal_criteria: tuple[str, ...], rubric_criteria: tuple[str, ...], reason_chars: int) -> type[Bounded]:
+def checks_answer(goal_criteria: tuple[str, ...], rubric_criteria: tuple[str, ...], reason_chars: int) -> type[BoundedAnswer]:
     """A reason and a pass/fail verdict for each named goal criterion and rubric criterion."""
     verdict_schema = _object({"reason": _string(reason_chars), "verdict": {"type": "string", "enum": ["pass", "fail"]}})
     verdict = create_model("Verdict", __config__=ConfigDict(extra="ignore"), reason=(str, ""),
@@ -122,7 +111,7 @@ def checks_answer(goal_criteria: tuple[str, ...], rubric_criteria: tuple[str, ..
     def group(name: str, names: tuple[str, ...]) -> type[BaseModel]:
         return create_model(name, __config__=ConfigDict(extra="ignore"), **{c: (verdict, ...) for c in names})
 
-    model = create_model("Checks", __base__=Bounded, goal=(group("GoalChecks", goal_criteria), ...),
+    model = create_model("Checks", __base__=BoundedAnswer, goal=(group("GoalChecks", goal_criteria), ...),
                          rubric=(group("RubricChecks", rubric_criteria), ...))
     model.bounded_schema = _object({
         "goal": _object({c: verdict_schema for c in goal_criteria}),
@@ -132,7 +121,7 @@ def checks_answer(goal_criteria: tuple[str, ...], rubric_criteria: tuple[str, ..
 
 
 @lru_cache(maxsize=128)
-def leakage_answer(n: int, reason_chars: int) -> type[Bounded]:
+def leakage_answer(n: int, reason_chars: int) -> type[BoundedAnswer]:
     """For each of `n` rubric items: a reason, then whether the goal text already states it."""
     item = _object({"index": {"type": "integer", "enum": list(range(1, n + 1))}, "reason": _string(reason_chars),
                     "stated": {"type": "boolean"}})

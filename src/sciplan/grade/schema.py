@@ -10,11 +10,12 @@ out-of-range indices are dropped, missing units count as unsatisfied and long st
 cut by the grader, because prompt-only backends (no constrained decoding) produce those.
 """
 
-import copy
 from functools import lru_cache
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import ConfigDict, Field, create_model, model_validator
+
+from sciplan.llm import BoundedAnswer
 
 __all__ = ["Kind", "kind_for", "verdict_schema", "verdict_model"]
 
@@ -75,19 +76,7 @@ def verdict_schema(kind: Kind, n_units: int, ids: tuple[str, ...], excerpt_chars
     }
 
 
-class _Answer(BaseModel):
-    """Base of the generated answer models: reports the strict schema, not its own."""
-
-    model_config = ConfigDict(extra="ignore")
-    bounded_schema: ClassVar[dict[str, Any]] = {}
-    n_units: ClassVar[int] = 0
-
-    @classmethod
-    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
-        return copy.deepcopy(cls.bounded_schema)
-
-
-class _VerdictsBase(_Answer):
+class _VerdictsBase(BoundedAnswer):
     @model_validator(mode="after")
     def _some_unit_judged(self) -> "_VerdictsBase":
         n = type(self).n_units
@@ -96,17 +85,17 @@ class _VerdictsBase(_Answer):
         return self
 
 
-class _LikertBase(_Answer):
+class _LikertBase(BoundedAnswer):
     reason: str = ""
     score: int = Field(ge=1, le=10)
 
 
 @lru_cache(maxsize=128)
-def verdict_model(kind: Kind, n_units: int, ids: tuple[str, ...], excerpt_chars: int, reason_chars: int) -> type[_Answer]:
+def verdict_model(kind: Kind, n_units: int, ids: tuple[str, ...], excerpt_chars: int, reason_chars: int) -> type[BoundedAnswer]:
     """The answer model for a grading call (cached: one class per shape)."""
     schema = verdict_schema(kind, n_units, ids, excerpt_chars, reason_chars)
     if kind == "likert":
-        model: type[_Answer] = create_model("LikertAnswer", __base__=_LikertBase)
+        model: type[BoundedAnswer] = create_model("LikertAnswer", __base__=_LikertBase)
     else:
         fields: dict[str, Any] = {"index": (int, ...), "excerpt": (str, ""), "reason": (str, "")}
         if kind == "violations":

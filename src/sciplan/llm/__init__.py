@@ -22,9 +22,10 @@ from sciplan.llm.errors import (
 from sciplan.llm.model import Model, backoff_delay, close_models, get_model
 from sciplan.llm.request import Request
 from sciplan.llm.spec import DEFAULT_MODEL, PROVIDERS, ModelSettings, ModelSpec, parse_spec
-from sciplan.llm.structured import Structured, extract_json, json_schema_for, parse_output
+from sciplan.llm.structured import BoundedAnswer, Structured, extract_json, json_schema_for, parse_output
 
 __all__ = [
+    "BoundedAnswer",
     "BackendUnavailableError",
     "Completion",
     "DEFAULT_MODEL",

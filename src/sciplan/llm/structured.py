@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sciplan.llm.completion import Completion
 
-__all__ = ["Structured", "json_schema_for", "extract_json", "parse_output", "schema_instruction"]
+__all__ = ["BoundedAnswer", "Structured", "json_schema_for", "extract_json", "parse_output", "schema_instruction"]
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -30,6 +31,23 @@ class Structured(Generic[T]):
     @property
     def ok(self) -> bool:
         return self.value is not None
+
+
+class BoundedAnswer(BaseModel):
+    """An answer model that sends a strict, bounded schema for decoding and validates tolerantly.
+
+    Subclasses set `bounded_schema` (arrays with maxItems, enums, capped strings) so that
+    constrained decoding cannot ramble; the pydantic fields that parse the answer may
+    accept more, to repair what prompt-only backends produce.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+    bounded_schema: ClassVar[dict[str, Any]] = {}
+    n_units: ClassVar[int] = 0
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        return copy.deepcopy(cls.bounded_schema)
 
 
 def json_schema_for(model: type[BaseModel]) -> dict[str, Any]:
