@@ -8,8 +8,10 @@ from typing import Optional
 import typer
 from rich.markup import escape
 
+from sciplan.cli.common import read_input
 from sciplan.cli.console import console
 from sciplan.errors import SciplanError
+from sciplan.records import Paper
 
 HELP = """Extract research goals with rubrics from PAPERS (a papers.jsonl written by `sciplan ingest`).
 
@@ -21,27 +23,6 @@ Writes --out (goals.jsonl) and beside it candidates.jsonl, duplicates.jsonl, fai
 extract_log.jsonl. Re-running skips papers already done (no model call); --retry-failed retries
 papers that failed or yielded nothing. configs/extract/demo.yaml sizes everything for the bundled model.
 """
-
-
-def read_papers(path: Path) -> list:
-    """Paper records from a JSONL file; bad lines are reported and skipped, none at all is an error."""
-    from sciplan.jsonl import JsonlReport, read_records
-    from sciplan.records import Paper
-
-    if not path.is_file():
-        raise SciplanError(f"{path}: no such papers file")
-    report = JsonlReport(path)
-    try:
-        papers = read_records(path, Paper, report)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SciplanError(f"{path}: cannot read papers ({exc})") from None
-    for line, why in report.bad_lines[:5]:
-        console.print(f"[yellow]{escape(str(path))}:{line}: skipped, not a valid Paper ({escape(why)})[/]")
-    if len(report.bad_lines) > 5:
-        console.print(f"[yellow]{escape(str(path))}: {len(report.bad_lines) - 5} more bad lines skipped[/]")
-    if not papers:
-        raise SciplanError(f"{path}: no valid Paper records (expected JSONL, one paper per line)")
-    return papers
 
 
 def extract(
@@ -73,7 +54,7 @@ def extract(
         cfg.retry_failed = True
     updates = {"cache": False if no_cache else None, "timeout": timeout, "max_retries": retries}
     cfg.settings = cfg.settings.model_copy(update={k: v for k, v in updates.items() if v is not None})
-    paper_list = read_papers(papers)[:limit]
+    paper_list = read_input(papers, Paper, "papers")[:limit]
     if out.suffix != ".jsonl":
         raise SciplanError(f"--out {out}: give a .jsonl file (export other formats with `sciplan dataset export`)")
     console.print(f"extracting goals from {len(paper_list)} paper(s) with creator {escape(cfg.creator.model)}, "

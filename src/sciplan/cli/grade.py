@@ -5,41 +5,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TypeVar
 
 import typer
-from pydantic import BaseModel
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sciplan.cli.common import NO_CACHE, RETRIES, TIMEOUT, model_settings, run_async
+from sciplan.cli.common import NO_CACHE, RETRIES, TIMEOUT, model_settings, read_input, run_async
 from sciplan.cli.console import console
 from sciplan.errors import SciplanError
 from sciplan.grade import Grader, GradingConfig, GuidelineSet, latest, load_grading_config, reward_plan, summarize
-from sciplan.jsonl import JsonlReport, JsonlWriter, read_records
+from sciplan.jsonl import JsonlWriter, read_records
 from sciplan.llm import DEFAULT_MODEL, get_model, ledger
 from sciplan.records import Failure, Goal, Grade, Plan
-
-R = TypeVar("R", bound=BaseModel)
-
-
-def read_input(path: Path, model: type[R], what: str) -> list[R]:
-    """Records from an input file; a missing or empty file is one clear error naming it."""
-    if not path.is_file():
-        raise SciplanError(f"{path}: no such {what} file")
-    report = JsonlReport(path)
-    try:
-        records = read_records(path, model, report)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SciplanError(f"{path}: cannot read {what} ({exc})") from None
-    for line, why in report.bad_lines[:5]:
-        console.print(f"[yellow]{escape(str(path))}:{line}: skipped, not a valid {model.__name__} ({escape(why)})[/]")
-    if len(report.bad_lines) > 5:
-        console.print(f"[yellow]{escape(str(path))}: {len(report.bad_lines) - 5} more bad lines skipped[/]")
-    if not records:
-        raise SciplanError(f"{path}: no valid {model.__name__} records (expected JSONL, one {what[:-1]} per line)")
-    return records
 
 
 async def grade_all(
