@@ -24,7 +24,7 @@ from sciplan.train.config import TrainConfig
 from sciplan.train.dataset import GoalSplit, grpo_dataset, mixture_order, split_goals
 from sciplan.train.metrics import MetricsLogger
 from sciplan.train.monitors import HackingMonitor
-from sciplan.train.policy import frozen_grader_spec, load_policy, lora_config, save_policy
+from sciplan.train.policy import frozen_grader_spec, load_policy, lora_config, save_trained
 from sciplan.train.progress import RichProgress
 from sciplan.train.result import TrainResult, latest_checkpoint, write_summary
 from sciplan.train.step_reward import StepReward
@@ -211,14 +211,8 @@ class GRPORun:
 
     def save_to(self, model: Any, tokenizer: Any, out: Path) -> Path:
         """Save the policy to `out`: merged full model (or as trained under DeepSpeed)."""
-        if self.trainer.is_deepspeed_enabled:
-            # ZeRO-3 shards the weights: let the trainer gather them.
-            self.trainer.save_model(str(out))
-            return out
-        if not self.trainer.accelerator.is_main_process:
-            return out
-        model = self.trainer.accelerator.unwrap_model(model)
-        return save_policy(model, tokenizer, out, base=self.config.policy.model, merged=self.config.save_merged)
+        return save_trained(self.trainer, model, tokenizer, out, base=self.config.policy.model,
+                            merged=self.config.save_merged)
 
     def train(self, resume: str | bool | None = None) -> TrainResult:
         """Train (resuming from a checkpoint folder, or the latest when `resume` is True)."""

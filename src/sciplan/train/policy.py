@@ -10,7 +10,7 @@ from sciplan.errors import SciplanError
 from sciplan.llm.bundled import BUNDLED_ALIASES
 from sciplan.train.config import LoraSettings, PolicySettings
 
-__all__ = ["load_policy", "lora_config", "save_policy", "frozen_grader_spec", "is_adapter_dir"]
+__all__ = ["load_policy", "lora_config", "save_policy", "save_trained", "frozen_grader_spec", "is_adapter_dir"]
 
 # Written next to saved policies so a folder says which model it started from.
 ORIGIN_FILE = "sciplan_policy.json"
@@ -94,6 +94,17 @@ def lora_config(settings: LoraSettings) -> Any:
         target_modules=settings.target_modules,
         task_type="CAUSAL_LM",
     )
+
+
+def save_trained(trainer: Any, model: Any, tokenizer: Any, out: Path, *, base: str, merged: bool = True) -> Path:
+    """Save a policy being trained by a TRL/transformers `trainer` (GRPO or SFT) to `out`."""
+    if trainer.is_deepspeed_enabled:
+        # ZeRO-3 shards the weights: let the trainer gather them.
+        trainer.save_model(str(out))
+        return out
+    if not trainer.accelerator.is_main_process:
+        return out
+    return save_policy(trainer.accelerator.unwrap_model(model), tokenizer, out, base=base, merged=merged)
 
 
 def save_policy(model: Any, tokenizer: Any, out: Path, *, base: str, merged: bool = True) -> Path:

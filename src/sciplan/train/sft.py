@@ -6,6 +6,7 @@ validation as GRPO (held-out goals, the same judge and reward) lets users reprod
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sciplan.errors import SciplanError
@@ -15,7 +16,7 @@ from sciplan.train.dataset import sft_dataset, split_goals
 from sciplan.train.grpo import make_reward
 from sciplan.train.metrics import MetricsLogger
 from sciplan.train.monitors import HackingMonitor
-from sciplan.train.policy import load_policy, lora_config, save_policy
+from sciplan.train.policy import load_policy, lora_config, save_trained
 from sciplan.train.progress import RichProgress
 from sciplan.train.result import TrainResult, latest_checkpoint, write_summary
 from sciplan.train.validation import ValidationCallback
@@ -101,12 +102,9 @@ class SFTRun:
             metrics=self.metrics, monitor=self.monitor, save_best=self._save, seed=self.config.seed,
         )
 
-    def _save(self, model: Any, tokenizer: Any, out: Any) -> Any:
-        if self.trainer.is_deepspeed_enabled:
-            self.trainer.save_model(str(out))
-            return out
-        model = self.trainer.accelerator.unwrap_model(model)
-        return save_policy(model, tokenizer, out, base=self.config.policy.model, merged=self.config.save_merged)
+    def _save(self, model: Any, tokenizer: Any, out: Path) -> Path:
+        return save_trained(self.trainer, model, tokenizer, out, base=self.config.policy.model,
+                            merged=self.config.save_merged)
 
     def train(self, resume: str | bool | None = None) -> TrainResult:
         """Fine-tune on the references (resuming from a checkpoint); returns the same result shape as GRPO."""
