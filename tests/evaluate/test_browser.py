@@ -5,28 +5,12 @@ Uses the system browser (scripts/ensure_chromium.sh installs it); never download
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from helpers.browser import ARGS, CHROMIUM, needs_chromium
 
 pytestmark = [
     pytest.mark.model,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="/usr/bin/chromium is missing (run scripts/ensure_chromium.sh as root to install it)",
-    ),
+    needs_chromium,
 ]
 
 

@@ -6,21 +6,9 @@ Uses the system browser (scripts/ensure_chromium.sh installs it); never download
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import pytest
+from helpers.browser import ARGS, CHROMIUM, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PLAN = """## Approach
 
 1. Fine-tune the model on the curated corpus with a **held-out** test split.
@@ -33,9 +21,7 @@ PLAN = """## Approach
 | BM25 | nDCG@10 |
 """
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="/usr/bin/chromium is missing (run scripts/ensure_chromium.sh as root to install it)"
-)
+pytestmark = needs_chromium
 
 
 def test_annotate_reload_and_keep_answers_in_chromium(make_study, serve, tmp_path):
