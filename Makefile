@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.sciplan-installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: demo test install bench clean
+.PHONY: demo test lint install bench clean
 
 demo: $(STAMP)
 	$(BIN)/sciplan run configs/demo.yaml
@@ -16,6 +16,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	@bash scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 
 install: $(STAMP)
 
