@@ -23,7 +23,7 @@ from sciplan.evaluate.markdown import render_markdown
 from sciplan.evaluate.tables import EvalTables
 from sciplan.records import Plan
 
-__all__ = ["comparisons", "example_pairs", "render_markdown", "render_report", "write_report"]
+__all__ = ["comparisons", "example_pairs", "render_markdown", "render_metaeval_page", "render_report", "write_report"]
 
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
@@ -210,8 +210,9 @@ def render_report(
     guideline_names: dict[str, str] | None = None,
     files: Sequence[str] = (),
     settings: dict[str, object] | None = None,
+    metaeval: dict | None = None,
 ) -> str:
-    """The report as one HTML string."""
+    """The report as one HTML string; `metaeval` is `sciplan.metaeval.section(...)` when one ran."""
     models = list(models)
     judges = data.judges
     names = guideline_names or {}
@@ -250,8 +251,14 @@ def render_report(
         "examples": example_pairs(data, models, baseline, examples),
         "comparisons": comparisons(data, tables, models, baseline),
         "files": list(files),
+        "metaeval": metaeval,
     }
     return _env().get_template("report.html.j2").render(**context)
+
+
+def render_metaeval_page(metaeval: dict, title: str = "sciplan metaeval") -> str:
+    """A page holding only the metaeval section (`sciplan.metaeval.section(...)`)."""
+    return _env().get_template("metaeval_page.html.j2").render(metaeval=metaeval, title=title)
 
 
 def write_report(path: Path, html: str) -> Path:

@@ -193,8 +193,12 @@ def _plans_for(out: Path, goals: list[Goal], config: EvalConfig) -> list[Plan]:
     return list({p.id: p for p in read_records(out / "plans.jsonl", Plan) if p.id in want}.values())
 
 
-def analyse(out: Path, goals: Sequence[Goal], config: EvalConfig, *, human: HumanLabels | None = None) -> EvalResult:
-    """Tables and report from what `out` holds for these goals, models and judges (no model calls)."""
+def analyse(out: Path, goals: Sequence[Goal], config: EvalConfig, *, human: HumanLabels | None = None,
+            metaeval: dict | None = None) -> EvalResult:
+    """Tables and report from what `out` holds for these goals, models and judges (no model calls).
+
+    `metaeval` (`sciplan.metaeval.section(...)`) adds the grader's metaeval section to the report.
+    """
     plans = _plans_for(out, list(goals), config)
     judges = set(config.jury)
     grades = [g for g in read_records(out / "grades.jsonl", Grade) if g.grader in judges]
@@ -221,6 +225,7 @@ def analyse(out: Path, goals: Sequence[Goal], config: EvalConfig, *, human: Huma
         guideline_names={g.id: g.name for g in guidelines.guidelines},
         files=[str(p.relative_to(out)) for p in files],
         settings={"level": config.stats.level, "samples": config.samples},
+        metaeval=metaeval,
     )
     report = write_report(out / "report.html", html)
     failures = len({f.id for f in read_records(out / "failures.jsonl", Failure)})

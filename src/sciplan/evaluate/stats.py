@@ -19,6 +19,7 @@ __all__ = [
     "TIE_TOL",
     "WinRate",
     "bootstrap_ci",
+    "binary_agreement",
     "cohen_kappa",
     "fleiss_kappa",
     "fleiss_kappa_table",
@@ -209,3 +210,31 @@ def fleiss_kappa_table(table: Sequence[Sequence[int]]) -> float | None:
     counts = np.asarray(table, dtype=int)
     units = [[c for c, k in enumerate(row) for _ in range(k)] for row in counts]
     return fleiss_kappa(units)
+
+
+def binary_agreement(reference: Sequence[bool], predicted: Sequence[bool]) -> dict[str, float | int | None]:
+    """Confusion matrix, precision and recall of both classes, macro F1 and Cohen's κ of `predicted` vs `reference`.
+
+    The positive class is True. A class's precision (recall) is None when nothing was
+    predicted (is labelled) in it; its F1 is then 0, so macro F1 penalises a one-class judge.
+    """
+    if len(reference) != len(predicted):
+        raise ValueError("binary_agreement needs two label lists of the same length")
+    tp = sum(r and p for r, p in zip(reference, predicted))
+    tn = sum(not r and not p for r, p in zip(reference, predicted))
+    fp = sum(not r and p for r, p in zip(reference, predicted))
+    fn = sum(r and not p for r, p in zip(reference, predicted))
+
+    def _ratio(a: int, b: int) -> float | None:
+        return a / b if b else None
+
+    def _f1(p: float | None, r: float | None) -> float:
+        return 2 * p * r / (p + r) if p and r else 0.0
+
+    out: dict[str, float | int | None] = {"n": len(reference), "tp": tp, "fn": fn, "fp": fp, "tn": tn}
+    out["precision_pos"], out["recall_pos"] = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+    out["precision_neg"], out["recall_neg"] = _ratio(tn, tn + fn), _ratio(tn, tn + fp)
+    f1s = [_f1(out["precision_pos"], out["recall_pos"]), _f1(out["precision_neg"], out["recall_neg"])]  # type: ignore[arg-type]
+    out["macro_f1"] = sum(f1s) / 2 if reference else None
+    out["kappa"] = cohen_kappa(list(reference), list(predicted))
+    return out
