@@ -67,7 +67,7 @@ async def grade_jobs(
     async def one(job: GradeJob) -> None:
         key = (job.scanner, job.seed)
         if key not in graders:
-            graders[key] = Grader(model, _config(config, job, temperature))
+            graders[key] = Grader(model, _config(config, job, temperature), stage_name=None)
         grader = graders[key]
         gid = job_grade_id(grader.grade_id_for(job.plan), job)
         if gid in done:
