@@ -1,0 +1,33 @@
+"""The pipeline's metaeval stage, grading through a real HTTP server (an OpenAI-shaped test server)."""
+
+import json
+
+from helpers.fault_server import FaultServer, ok_body
+
+from sciplan.pipeline import load_pipeline_config, run_pipeline
+
+
+def _answer(path, body):
+    # Satisfy every rubric item whose index is odd: a fixed, plan-blind judge.
+    n = body["response_format"]["json_schema"]["schema"]["properties"]["verdicts"]["maxItems"]
+    verdicts = [{"index": i, "excerpt": "e", "reason": "r", "satisfied": i % 2 == 1} for i in range(1, n + 1)]
+    return ok_body(json.dumps({"verdicts": verdicts}))
+
+
+def test_metaeval_stage_writes_figures_and_says_how_well_the_grader_separates(tmp_path):
+    from importlib.resources import files
+
+    goals = files("sciplan") / "data" / "train_goals.jsonl"
+    with FaultServer([], ok_json=_answer) as server:
+        (tmp_path / "me.yaml").write_text(
+            f"graders: ['openai:judge@{server.url}']\ngrader: {{variant: binary, view: rubric, retries: 0}}\n"
+            "settings: {cache: false}\nremoved_items: 1\ninjections: 1\nconsistency_seeds: 0\nlimit: 3\n")
+        (tmp_path / "run.yaml").write_text(f"name: t\nout: {tmp_path / 'run'}\nmetaeval:\n  config: me.yaml\n"
+                                           f"  goals: {goals}\n")
+        (report,) = run_pipeline(load_pipeline_config(tmp_path / "run.yaml"))  # the stage closes its models
+    assert report.name == "metaeval" and server.requests
+    result = json.loads((tmp_path / "run" / "metaeval" / "metaeval.json").read_text())
+    (fig,) = result["graders"].values()
+    # A plan-blind judge gives every plan the same score: AUC exactly chance, and the note says so.
+    assert fig["summary"]["grader_auc"] == 0.5
+    assert any("near chance" in n and "AUC 0.50" in n for n in report.notes)
