@@ -5,9 +5,9 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from helpers.scripted import scripted_model
 from typer.testing import CliRunner
 
+from helpers.scripted import scripted_model
 from sciplan.extract import read_goals
 from sciplan.grade import Grader, GraderConfig
 from sciplan.metaeval.audit import PAPERGYM_RATES, AuditConfig, audit_dataset

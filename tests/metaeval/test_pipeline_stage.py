@@ -3,7 +3,6 @@
 import json
 
 from helpers.fault_server import FaultServer, ok_body
-
 from sciplan.pipeline import load_pipeline_config, run_pipeline
 
 

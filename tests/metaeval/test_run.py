@@ -4,17 +4,17 @@ import json
 import re
 
 import pytest
-
-from helpers.scripted import scripted_model
 from typer.testing import CliRunner
 
+from helpers.scripted import scripted_model
+from sciplan.data import data_path
 from sciplan.grade import GraderConfig
 from sciplan.jsonl import read_records
 from sciplan.llm import Request
 from sciplan.metaeval import MetaevalConfig, build_variants, figures_from, jobs_for, run_metaeval
 from sciplan.records import Goal, Grade, Plan
 
-SHIPPED = __import__("pathlib").Path(__import__("sciplan").__file__).parent / "data" / "train_goals.jsonl"
+SHIPPED = data_path("train_goals.jsonl")
 
 
 def _goals() -> list[Goal]:

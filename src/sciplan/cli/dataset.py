@@ -157,11 +157,11 @@ def stats(
 @app.command("audit")
 def audit(
     goals: Path = typer.Argument(..., help="goals.jsonl, or a research-plan-gen folder/parquet."),
-    judge: Optional[str] = typer.Option(None, "--judge", help="Model that judges leakage per goal (PaperGym's way); "
+    judge: str | None = typer.Option(None, "--judge", help="Model that judges leakage per goal (PaperGym's way); "
                                         "none: similarity only."),
-    grader: Optional[str] = typer.Option(None, "--grader", help="Model that grades each reference against its own "
+    grader: str | None = typer.Option(None, "--grader", help="Model that grades each reference against its own "
                                          "rubric; none: no reference check."),
-    config: Optional[Path] = typer.Option(None, "--config", help="Audit YAML (leakage, dedup, embeddings)."),
+    config: Path | None = typer.Option(None, "--config", help="Audit YAML (leakage, dedup, embeddings)."),
     out: Path = typer.Option(Path("runs/audit"), "--out", "-o", help="Folder for audit.json, CSV and audit.png."),
     fmt: str = typer.Option("auto", "--format", help=FORMAT_HELP),
 ) -> None:

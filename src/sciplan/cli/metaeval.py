@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.markup import escape
@@ -44,10 +43,10 @@ def metaeval(
     config: Path = typer.Option(None, "--config", help="Metaeval YAML (graders, grader protocol, families, seed)."),
     grading: Path = typer.Option(None, "--grading-config", help="Grading YAML whose `grader:` section is the protocol."),
     out: Path = typer.Option(Path("runs/metaeval"), "--out", help="Folder for variants, grades, tables and report."),
-    human_labels: Optional[Path] = typer.Option(None, "--human-labels", help="Item labels (CSV/JSONL or a study's "
+    human_labels: Path | None = typer.Option(None, "--human-labels", help="Item labels (CSV/JSONL or a study's "
                                                 "annotations.jsonl) of these variants: HealthBench-style agreement."),
-    seed: Optional[int] = typer.Option(None, "--seed"),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N goals with a reference."),
+    seed: int | None = typer.Option(None, "--seed"),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N goals with a reference."),
     no_cache: bool = NO_CACHE,
     timeout: float = TIMEOUT,
     retries: int = RETRIES,

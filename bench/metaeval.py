@@ -1,0 +1,116 @@
+"""metaeval of the bundled grader on the shipped goals, through a real llama.cpp server.
+
+    python bench/metaeval.py                      # starts `python -m llama_cpp.server` on the bundled GGUF
+    python bench/metaeval.py --url http://127.0.0.1:8080/v1   # an OpenAI-compatible server already running
+    python bench/metaeval.py --goals 3 --removed 1 --injections 2
+
+Prints the per-grader figures (parse rate, accuracy given parse, AUC per family, removed-item
+recall, false flips, uplift with CI, self-consistency, calls and time), then, last,
+`grader_auc=` (references vs degraded plans; 0.5 is chance). Report `uptime` beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from helpers.net import free_port, wait_http  # noqa: E402
+from sciplan.data import data_path  # noqa: E402
+from sciplan.grade import GraderConfig  # noqa: E402
+from sciplan.jsonl import read_records  # noqa: E402
+from sciplan.llm import Ledger, Model, ModelSettings  # noqa: E402
+from sciplan.llm.bundled import bundled_gguf  # noqa: E402
+from sciplan.metaeval import MetaevalConfig, run_metaeval  # noqa: E402
+from sciplan.records import Goal  # noqa: E402
+
+
+def _fmt(v: object) -> str:
+    return "n/a" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+async def measure(url: str, args: argparse.Namespace, out: Path) -> dict:
+    goals = [g for g in read_records(data_path("train_goals.jsonl"), Goal) if g.reference][: args.goals]
+    cfg = MetaevalConfig(
+        grader=GraderConfig(max_tokens=args.max_tokens, excerpt_chars=60, reason_chars=60, retries=1),
+        removed_items=args.removed, injections=args.injections, consistency_seeds=args.seeds, seed=args.seed,
+    )
+    model = Model(f"openai:smollm2@{url}", ModelSettings(cache=False, max_concurrency=args.concurrency, timeout=600),
+                  ledger_=Ledger())
+    try:
+        return await run_metaeval(goals, cfg, out, models=[model])
+    finally:
+        await model.aclose()
+
+
+def report(result: dict, seconds: float) -> None:
+    for name, figs in result["graders"].items():
+        s = figs["summary"]
+        print(f"grader {name}: {result['goals']} goals, {result['variants']} variants, {s['grades']} grades, "
+              f"{s['calls']} calls, {seconds:.0f} s")
+        for key in ("parse_rate", "accuracy_given_parse", "reference_mean", "removed_recall", "false_flip_rate",
+                    "consistency_sd", "flagged"):
+            print(f"  {key}: {_fmt(s[key])}")
+        for f in figs["families"]:
+            print(f"  family {f['family']:<11} n={f['usable']}/{f['grades']} mean={_fmt(f['mean_score'])} "
+                  f"auc={_fmt(f['auc'])}")
+        for u in figs["uplift"]:
+            if u["style"] == "all":
+                print(f"  uplift {u['family']:<10} scanner={'on ' if u['scanner'] else 'off'} {_fmt(u['uplift'])} "
+                      f"[{_fmt(u['ci_low'])}, {_fmt(u['ci_high'])}] over {u['goals']} goals")
+    first = next(iter(result["graders"].values()))["summary"]["grader_auc"]
+    print(f"grader_auc={_fmt(first)}")
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(args.out) if args.out else Path(tmp) / "metaeval"
+        if args.url:
+            started = time.perf_counter()
+            report(await measure(args.url, args, out), time.perf_counter() - started)
+            return
+        port = free_port()
+        with open(Path(tmp) / "server.log", "w") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_gguf()), "--host", "127.0.0.1",
+                 "--port", str(port), "--n_ctx", "4096", "--n_threads", str(args.threads), "--cache", "true"],
+                stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+            try:
+                url = f"http://127.0.0.1:{port}/v1"
+                wait_http(f"{url}/models", timeout=120, proc=proc)
+                started = time.perf_counter()
+                result = await measure(url, args, out)
+                report(result, time.perf_counter() - started)
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", help="An OpenAI-compatible server serving the grader (default: start llama.cpp's).")
+    parser.add_argument("--goals", type=int, default=11, help="Shipped goals to use (all 11 by default).")
+    parser.add_argument("--removed", type=int, default=1, help="Rubric items removed per goal.")
+    parser.add_argument("--injections", type=int, default=2, help="Injection styles per goal.")
+    parser.add_argument("--seeds", type=int, default=1, help="Extra seeds of each reference (self-consistency).")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-tokens", type=int, default=400)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--out", help="Keep the run's files here.")
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
