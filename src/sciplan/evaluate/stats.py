@@ -234,7 +234,9 @@ def binary_agreement(reference: Sequence[bool], predicted: Sequence[bool]) -> di
     out: dict[str, float | int | None] = {"n": len(reference), "tp": tp, "fn": fn, "fp": fp, "tn": tn}
     out["precision_pos"], out["recall_pos"] = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
     out["precision_neg"], out["recall_neg"] = _ratio(tn, tn + fn), _ratio(tn, tn + fp)
-    f1s = [_f1(out["precision_pos"], out["recall_pos"]), _f1(out["precision_neg"], out["recall_neg"])]  # type: ignore[arg-type]
+    p_pos, r_pos = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+    p_neg, r_neg = _ratio(tn, tn + fn), _ratio(tn, tn + fp)
+    f1s = [_f1(p_pos, r_pos), _f1(p_neg, r_neg)]
     out["macro_f1"] = sum(f1s) / 2 if reference else None
     out["kappa"] = cohen_kappa(list(reference), list(predicted))
     return out

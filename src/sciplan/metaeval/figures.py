@@ -81,7 +81,7 @@ def grader_figures(
     """Summary, per-family and uplift figures of one grader's grades (rules: module notes)."""
     grades = [g for g in grades if g.plan_id in plans]
     base = [g for g in grades if _base(g) and usable(g)]
-    fam = {pid: p.meta.get("family") for pid, p in plans.items()}
+    fam = {pid: str(p.meta.get("family")) for pid, p in plans.items()}
     ref_grade = {g.goal_id: g for g in base if fam[g.plan_id] == "reference"}
     scores: dict[str, list[float]] = defaultdict(list)
     for g in base:

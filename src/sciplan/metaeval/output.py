@@ -73,7 +73,7 @@ def auc_bars(result: dict[str, Any]) -> bytes:
     width = 0.8 / len(graders)
     for gi, g in enumerate(graders):
         by = {f["family"]: f["auc"] for f in result["graders"][g]["families"]}
-        vals = [by.get(f) if by.get(f) is not None else float("nan") for f in fams]
+        vals = [float(by[f]) if by.get(f) is not None else float("nan") for f in fams]
         ax.bar([i + gi * width for i in range(len(fams))], vals, width, label=_label(names[g]))
     ax.axhline(0.5, color="#888", linestyle="--", linewidth=1)
     ax.set_xticks([i + 0.4 - width / 2 for i in range(len(fams))], [_label(f) for f in fams], rotation=20)

@@ -61,10 +61,11 @@ async def run_metaeval(goals: Sequence[Goal], cfg: MetaevalConfig, out: Path, *,
     if not variants:
         raise SciplanError("metaeval needs goals with a reference solution and a rubric; none given has both")
     if cfg.flaw_writer:
-        writer = get_model(cfg.flaw_writer, cfg.settings)
+        flaw_model = get_model(cfg.flaw_writer, cfg.settings)
         with stage("metaeval"):
-            variants = await write_flaws(writer, {g.id: g for g in goals}, variants, cfg)
+            variants = await write_flaws(flaw_model, {g.id: g for g in goals}, variants, cfg)
     out.mkdir(parents=True, exist_ok=True)
+    w: JsonlWriter[Plan]
     with JsonlWriter(out / "variants.tmp", fsync=False) as w:
         for v in variants:
             w.write(v)
@@ -74,17 +75,16 @@ async def run_metaeval(goals: Sequence[Goal], cfg: MetaevalConfig, out: Path, *,
     for m in graders:
         m.check_ready()
     path = out / "grades.jsonl"
-    ids = [[] for _ in graders]  # type: list[list[str]]
     cost: dict[str, dict[str, Any]] = {}
     jobs = jobs_for(variants, cfg.consistency_seeds)
-    for n, model in enumerate(graders):
+    for model in graders:
         done = {g.id for g in read_records(path, Grade) if g.grader == model.name and not g.failed} \
             if path.exists() else set()
         before, started = _ledger_now(model), time.perf_counter()
+        writer: JsonlWriter[Grade]
         with JsonlWriter(path) as writer, stage("metaeval"):
-            new = await grade_jobs(model, cfg.grader, by_goal, jobs, done=done,
+            await grade_jobs(model, cfg.grader, by_goal, jobs, done=done,
                                    temperature=cfg.consistency_temperature, on_grade=writer.write)
-        ids[n] = [g.id for g in new]
         cost[model.name] = _cost(model, before, time.perf_counter() - started)
     wanted = {v.id for v in variants}
     names = [m.name for m in graders]

@@ -134,5 +134,5 @@ def load_pipeline_config(path: str | os.PathLike[str], **overrides: object) -> P
     if cfg.metaeval is not None:
         cfg.metaeval.config = _relative(base, cfg.metaeval.config)
         if isinstance(cfg.metaeval.goals, Path):
-            cfg.metaeval.goals = _relative(base, cfg.metaeval.goals)
+            cfg.metaeval.goals = _relative(base, cfg.metaeval.goals) or cfg.metaeval.goals
     return cfg
