@@ -19,6 +19,7 @@ import argparse
 import atexit
 import ctypes
 import json
+import logging
 import os
 import signal
 import socket
@@ -35,6 +36,8 @@ from pathlib import Path
 from sciplan.llm.errors import BackendUnavailableError, LocalServerCrashedError
 
 __all__ = ["ServerOptions", "LocalServer", "local_server", "stop_local_servers", "describe_exit", "main"]
+
+log = logging.getLogger(__name__)
 
 # llama.cpp's host prompt cache defaults to 8 GiB; a grading run would fill it.
 DEFAULT_CACHE_RAM_MIB = 256
@@ -118,6 +121,9 @@ class LocalServer:
         with self._lock:
             if self.alive():
                 return self.base_url
+            if self.proc is not None:
+                # It died between calls: say so, then start afresh (a persistent fault fails the start).
+                log.warning("%s", self.crash_error("between requests; restarting it"))
             self._start(timeout)
             return self.base_url
 
