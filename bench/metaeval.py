@@ -1,6 +1,6 @@
 """metaeval of the bundled grader on the shipped goals, through a real llama.cpp server.
 
-    python bench/metaeval.py                      # starts `python -m llama_cpp.server` on the bundled GGUF
+    python bench/metaeval.py                      # starts llama.cpp's server (sciplan.llm.server) on the bundled GGUF
     python bench/metaeval.py --url http://127.0.0.1:8080/v1   # an OpenAI-compatible server already running
     python bench/metaeval.py --goals 3 --removed 1 --injections 2
 
@@ -13,23 +13,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from helpers.net import free_port, wait_http  # noqa: E402
-from sciplan.data import data_path  # noqa: E402
-from sciplan.grade import GraderConfig  # noqa: E402
-from sciplan.jsonl import read_records  # noqa: E402
-from sciplan.llm import Ledger, Model, ModelSettings  # noqa: E402
-from sciplan.llm.bundled import bundled_gguf  # noqa: E402
-from sciplan.metaeval import MetaevalConfig, run_metaeval  # noqa: E402
-from sciplan.records import Goal  # noqa: E402
+from sciplan.data import data_path
+from sciplan.grade import GraderConfig
+from sciplan.jsonl import read_records
+from sciplan.llm import Ledger, Model, ModelSettings
+from sciplan.llm.bundled import bundled_gguf
+from sciplan.llm.server import LocalServer, ServerOptions
+from sciplan.metaeval import MetaevalConfig, run_metaeval
+from sciplan.records import Goal
 
 
 def _fmt(v: object) -> str:
@@ -72,29 +67,21 @@ def report(result: dict, seconds: float) -> None:
 async def main_async(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(args.out) if args.out else Path(tmp) / "metaeval"
+        server = None
         if args.url:
+            url = args.url
+        else:
+            # llama.cpp's own server in a child process (the same one `local:` models use).
+            server = LocalServer(ServerOptions(model=bundled_gguf(), n_ctx=4096, threads=args.threads,
+                                               parallel=args.concurrency))
+            url = server.ensure_started()
+        try:
             started = time.perf_counter()
-            report(await measure(args.url, args, out), time.perf_counter() - started)
-            return
-        port = free_port()
-        with open(Path(tmp) / "server.log", "w") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_gguf()), "--host", "127.0.0.1",
-                 "--port", str(port), "--n_ctx", "4096", "--n_threads", str(args.threads), "--cache", "true"],
-                stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
-            try:
-                url = f"http://127.0.0.1:{port}/v1"
-                wait_http(f"{url}/models", timeout=120, proc=proc)
-                started = time.perf_counter()
-                result = await measure(url, args, out)
-                report(result, time.perf_counter() - started)
-            finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            result = await measure(url, args, out)
+            report(result, time.perf_counter() - started)
+        finally:
+            if server is not None:
+                server.stop()
 
 
 def main() -> None:
