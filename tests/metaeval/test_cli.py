@@ -3,9 +3,9 @@
 import csv
 import json
 
-from helpers.fault_server import FaultServer, ok_body
 from typer.testing import CliRunner
 
+from helpers.fault_server import FaultServer, ok_body
 from sciplan.data import data_path
 from sciplan.jsonl import read_records
 from sciplan.metaeval import MetaevalConfig, build_variants

@@ -97,3 +97,13 @@ def test_uplift_with_its_bootstrap_ci():
     assert up[("injection", "all", True)]["uplift"] == 0.0
     off = up[("injection", "x", False)]
     assert off["uplift"] == pytest.approx(1 / 6) and (off["ci_low"], off["ci_high"]) == pytest.approx((0.0, 1 / 3))
+
+
+def test_items_the_removal_also_touched_are_no_false_flip():
+    plans, grades = _fixture()
+    # A's removal of item 1 also cut item 2's clause: item 2 moving is no false flip then.
+    plans["A-rem1"].meta["touched"] = [2]
+    s = grader_figures(grades, plans, GOALS)["summary"]
+    assert s["other_items"] == 5 and s["false_flip_rate"] == 0.0
+    # Its label (a wrong verdict) is dropped from accuracy too: 33 right of 41.
+    assert s["labelled_items"] == 41 and s["accuracy_given_parse"] == pytest.approx(33 / 41)

@@ -163,7 +163,10 @@ def _removed(goal: Goal, cfg: MetaevalConfig) -> list[Plan]:
     out = []
     for k in picked:
         text = " ".join(c for i, c in enumerate(parts) if i not in owned[k])
-        out.append(variant_plan(goal, "removed", text, str(k), item=k, removed=[parts[i] for i in owned[k]]))
+        # Other items whose clauses were cut too: they may rightly move, so they are no false flip.
+        touched = [j for j, cs in enumerate(owned) if j != k and set(cs) & set(owned[k])]
+        out.append(variant_plan(goal, "removed", text, str(k), item=k, removed=[parts[i] for i in owned[k]],
+                                touched=touched))
     return out
 
 
