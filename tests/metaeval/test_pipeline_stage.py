@@ -7,7 +7,9 @@ from sciplan.pipeline import load_pipeline_config, run_pipeline
 
 
 def _answer(path, body):
-    # Satisfy every rubric item whose index is odd: a fixed, plan-blind judge.
+    # A plan request (no schema) gets a short plan; a grade satisfies every odd rubric item: a plan-blind judge.
+    if "response_format" not in body:
+        return ok_body("We run a controlled experiment with a baseline and report effect sizes.")
     n = body["response_format"]["json_schema"]["schema"]["properties"]["verdicts"]["maxItems"]
     verdicts = [{"index": i, "excerpt": "e", "reason": "r", "satisfied": i % 2 == 1} for i in range(1, n + 1)]
     return ok_body(json.dumps({"verdicts": verdicts}))
@@ -30,3 +32,25 @@ def test_metaeval_stage_writes_figures_and_says_how_well_the_grader_separates(tm
     # A plan-blind judge gives every plan the same score: AUC exactly chance, and the note says so.
     assert fig["summary"]["grader_auc"] == 0.5
     assert any("near chance" in n and "AUC 0.50" in n for n in report.notes)
+
+
+def test_the_metaeval_section_joins_the_evaluation_report_of_the_run(tmp_path):
+    from importlib.resources import files
+
+    goals = files("sciplan") / "data" / "train_goals.jsonl"
+    with FaultServer([], ok_json=_answer) as server:
+        judge = f"openai:judge@{server.url}"
+        (tmp_path / "me.yaml").write_text(
+            f"graders: ['{judge}']\ngrader: {{variant: binary, view: rubric, retries: 0}}\nsettings: {{cache: false}}\n"
+            "families: [reference, vague, other_goal]\nconsistency_seeds: 0\nlimit: 3\n")
+        (tmp_path / "ev.yaml").write_text(
+            f"jury: ['{judge}']\ngrader: {{variant: binary, view: rubric, retries: 0}}\nsettings: {{cache: false}}\n"
+            "plan: {max_tokens: 40}\nstats: {bootstrap: 200}\n")
+        (tmp_path / "run.yaml").write_text(
+            f"name: t\nout: {tmp_path / 'run'}\nevaluate:\n  config: ev.yaml\n  models: ['openai:a@{server.url}', "
+            f"'openai:b@{server.url}']\n  goals: {goals}\nmetaeval:\n  config: me.yaml\n  goals: {goals}\n")
+        reports = run_pipeline(load_pipeline_config(tmp_path / "run.yaml"))
+    assert [r.name for r in reports] == ["evaluate", "metaeval"]
+    html = (tmp_path / "run" / "eval" / "report.html").read_text()
+    section = html[html.index('id="metaeval"'):]
+    assert "near chance" in section and "AUC 0.50" in section and "data:image/png;base64," in section
