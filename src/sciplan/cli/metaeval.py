@@ -42,6 +42,8 @@ def metaeval(
     jury: str = typer.Option(None, "--jury", help="Comma-separated grading models, each measured (instead of --grader)."),
     config: Path = typer.Option(None, "--config", help="Metaeval YAML (graders, grader protocol, families, seed)."),
     grading: Path = typer.Option(None, "--grading-config", help="Grading YAML whose `grader:` section is the protocol."),
+    protocol: str | None = typer.Option(None, "--protocol", help="A named grading protocol (the grader config's "
+                                        "`protocol:`), on top of the config."),
     out: Path = typer.Option(Path("runs/metaeval"), "--out", help="Folder for variants, grades, tables and report."),
     human_labels: Path | None = typer.Option(None, "--human-labels", help="Item labels (CSV/JSONL or a study's "
                                                 "annotations.jsonl) of these variants: HealthBench-style agreement."),
@@ -52,7 +54,9 @@ def metaeval(
     retries: int = RETRIES,
 ) -> None:
     """Grade controlled variants of each goal's reference and report how well each grader tells them apart."""
-    from sciplan.grade import load_grading_config
+    from pydantic import ValidationError
+
+    from sciplan.grade import GraderConfig, load_grading_config
     from sciplan.metaeval import load_metaeval_config, run_metaeval
 
     graders = [s.strip() for s in jury.split(",") if s.strip()] if jury else ([grader] if grader else None)
@@ -61,6 +65,11 @@ def metaeval(
     cfg = load_metaeval_config(config, graders=graders, seed=seed, limit=limit)
     if grading is not None:
         cfg.grader = load_grading_config(grading).grader
+    if protocol is not None:
+        try:
+            cfg.grader = GraderConfig.model_validate({**cfg.grader.model_dump(exclude_unset=True), "protocol": protocol})
+        except ValidationError as exc:
+            raise SciplanError(f"--protocol {protocol}: {exc.errors()[0]['msg']}") from None
     base = model_settings(no_cache=no_cache, timeout=timeout, retries=retries)
     cfg.settings = base.model_copy(update=cfg.settings.model_dump(exclude_unset=True))
     goal_list = read_input(goals, Goal, "goals")
