@@ -23,7 +23,7 @@ from sciplan.jsonl import read_records
 from sciplan.llm import Ledger, Model, ModelSettings
 from sciplan.llm.bundled import bundled_gguf
 from sciplan.llm.server import LocalServer, ServerOptions
-from sciplan.metaeval import MetaevalConfig, run_metaeval
+from sciplan.metaeval import MetaevalConfig, run_metaeval, verdict_of
 from sciplan.records import Goal
 
 
@@ -51,7 +51,8 @@ def report(result: dict, seconds: float) -> None:
         s = figs["summary"]
         print(f"grader {name}: {result['goals']} goals, {result['variants']} variants, {s['grades']} grades, "
               f"{s['calls']} calls, {seconds:.0f} s")
-        for key in ("parse_rate", "accuracy_given_parse", "reference_mean", "removed_recall", "false_flip_rate",
+        for key in ("parse_rate", "accuracy_given_parse", "reference_mean", "distinct_scores", "removed_recall",
+                    "false_flip_rate",
                     "consistency_sd", "flagged"):
             print(f"  {key}: {_fmt(s[key])}")
         for f in figs["families"]:
@@ -61,6 +62,7 @@ def report(result: dict, seconds: float) -> None:
             if u["style"] == "all":
                 print(f"  uplift {u['family']:<10} scanner={'on ' if u['scanner'] else 'off'} {_fmt(u['uplift'])} "
                       f"[{_fmt(u['ci_low'])}, {_fmt(u['ci_high'])}] over {u['goals']} goals")
+        print(verdict_of(name, s))
     first = next(iter(result["graders"].values()))["summary"]["grader_auc"]
     print(f"grader_auc={_fmt(first)}")
 

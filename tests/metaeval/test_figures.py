@@ -67,7 +67,7 @@ def test_every_figure_against_hand_computed_values():
     plans, grades = _fixture()
     figs = grader_figures(grades, plans, GOALS, n_boot=2000, seed=0)
     s = figs["summary"]
-    assert s["grades"] == 20 and s["parse_rate"] == pytest.approx(19 / 20)
+    assert s["grades"] == 20 and s["parse_rate"] == pytest.approx(19 / 20) and s["distinct_scores"] == 4
     # 33 of 42 labelled item verdicts right (flaws carry no label; scanner-off and seed grades left out).
     assert s["labelled_items"] == 42 and s["accuracy_given_parse"] == pytest.approx(33 / 42)
     # References [1, 2/3] vs the 9 degraded scores: 14.5 of 18 pairs.

@@ -6,7 +6,7 @@ import pytest
 
 from sciplan.evaluate import EvalData, build_tables
 from sciplan.evaluate.report import render_report
-from sciplan.metaeval import section, separation_verdict, write_tables
+from sciplan.metaeval import section, separation_verdict, verdict_of, write_tables
 from sciplan.records import Goal, Grade, GradeItem, Plan
 
 
@@ -25,6 +25,12 @@ def _result() -> dict:
 def test_the_verdict_says_plainly_how_well_the_grader_separates(auc, words):
     text = separation_verdict("g", auc)
     assert words in text and (auc is None or f"AUC {auc:.2f}" in text)
+
+
+def test_a_grader_with_one_score_for_every_plan_is_called_so():
+    text = verdict_of("g", {"grader_auc": 0.5, "distinct_scores": 1, "reference_mean": 0.0})
+    assert "the same score (0.00)" in text and "chance" in text
+    assert "near chance" in verdict_of("g", {"grader_auc": 0.5, "distinct_scores": 3, "reference_mean": 0.2})
 
 
 def test_tables_as_csv(tmp_path):

@@ -31,7 +31,7 @@ def test_metaeval_stage_writes_figures_and_says_how_well_the_grader_separates(tm
     (fig,) = result["graders"].values()
     # A plan-blind judge gives every plan the same score: AUC exactly chance, and the note says so.
     assert fig["summary"]["grader_auc"] == 0.5
-    assert any("near chance" in n and "AUC 0.50" in n for n in report.notes)
+    assert any("the same score (0.50)" in n and "AUC is 0.50, chance" in n for n in report.notes)
 
 
 def test_the_metaeval_section_joins_the_evaluation_report_of_the_run(tmp_path):
@@ -53,4 +53,4 @@ def test_the_metaeval_section_joins_the_evaluation_report_of_the_run(tmp_path):
     assert [r.name for r in reports] == ["evaluate", "metaeval"]
     html = (tmp_path / "run" / "eval" / "report.html").read_text()
     section = html[html.index('id="metaeval"'):]
-    assert "near chance" in section and "AUC 0.50" in section and "data:image/png;base64," in section
+    assert "the same score (0.50)" in section and "AUC is 0.50" in section and "data:image/png;base64," in section

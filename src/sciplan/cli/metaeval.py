@@ -21,7 +21,7 @@ def _fmt(v: object) -> str:
 
 def print_summary(result: dict) -> None:
     """The per-grader summary table and the plain verdict of each grader."""
-    from sciplan.metaeval import separation_verdict
+    from sciplan.metaeval import verdict_of
 
     table = Table(title="Metaeval", title_justify="left", show_edge=False, pad_edge=False)
     cols = ("parse_rate", "accuracy_given_parse", "grader_auc", "removed_recall", "false_flip_rate",
@@ -33,7 +33,7 @@ def print_summary(result: dict) -> None:
         table.add_row(name, *(_fmt(figs["summary"].get(c)) for c in cols))
     console.print(table)
     for name, figs in result["graders"].items():
-        console.print(separation_verdict(name, figs["summary"]["grader_auc"]))
+        console.print(verdict_of(name, figs["summary"]))
 
 
 def metaeval(

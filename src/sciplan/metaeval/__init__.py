@@ -10,7 +10,7 @@
 from sciplan.metaeval.config import FAMILIES, MetaevalConfig, load_metaeval_config
 from sciplan.metaeval.figures import DEGRADED, auc, expected_labels, grader_figures
 from sciplan.metaeval.grading import GradeJob, grade_jobs, jobs_for
-from sciplan.metaeval.output import auc_bars, section, separation_verdict, uplift_plot, write_tables
+from sciplan.metaeval.output import auc_bars, section, separation_verdict, uplift_plot, verdict_of, write_tables
 from sciplan.metaeval.run import figures_from, run_metaeval
 from sciplan.metaeval.variants import build_variants, clauses, item_clauses, load_flaws, load_injections
 
@@ -36,5 +36,6 @@ __all__ = [
     "section",
     "separation_verdict",
     "uplift_plot",
+    "verdict_of",
     "write_tables",
 ]

@@ -157,6 +157,8 @@ def grader_figures(
         "labelled_items": labelled,
         "grader_auc": auc(scores["reference"], degraded),
         "reference_mean": float(np.mean(scores["reference"])) if scores["reference"] else None,
+        # 1: every plan got the same score, so no AUC above chance was possible.
+        "distinct_scores": len({round(float(g.score), 9) for g in base}),  # type: ignore[arg-type]
         "removed_recall": hits / eligible if eligible else None,
         "removed_eligible": eligible,
         "false_flip_rate": flips / others if others else None,

@@ -13,15 +13,21 @@ from matplotlib.figure import Figure
 
 from sciplan.evaluate.plots import _empty, _label, _png, short_names  # sets the Agg backend first
 
-__all__ = ["auc_bars", "section", "separation_verdict", "uplift_plot", "write_tables"]
+__all__ = ["auc_bars", "section", "separation_verdict", "uplift_plot", "verdict_of", "write_tables"]
 
 TABLES = ("summary", "families", "uplift")
 
 
-def separation_verdict(grader: str, value: float | None) -> str:
-    """One plain sentence on how well a grader separates references from degraded plans."""
+def separation_verdict(grader: str, value: float | None, same_score: float | None = None) -> str:
+    """One plain sentence on how well a grader separates references from degraded plans.
+
+    `same_score`: the one score the grader gave every plan, when it gave only one.
+    """
     if value is None:
         return f"{grader}: no AUC (no usable grades of both references and degraded plans)."
+    if same_score is not None:
+        return (f"{grader} does not separate good plans from bad: it gave every plan the same score "
+                f"({same_score:.2f}), so its AUC is {value:.2f}, chance; its scores are no evidence of plan quality.")
     if value >= 0.9:
         word = "separates good plans from bad well"
     elif value >= 0.75:
@@ -33,6 +39,12 @@ def separation_verdict(grader: str, value: float | None) -> str:
     else:
         word = "ranks degraded plans above the references: its scores run against plan quality"
     return f"{grader} {word} (AUC {value:.2f} of references vs degraded plans; 0.5 is chance, 1 is perfect)."
+
+
+def verdict_of(grader: str, summary: dict[str, Any]) -> str:
+    """`separation_verdict` from a grader's summary figures."""
+    same = summary.get("reference_mean") if summary.get("distinct_scores") == 1 else None
+    return separation_verdict(grader, summary.get("grader_auc"), same)
 
 
 def _rows(result: dict[str, Any], table: str) -> list[dict[str, Any]]:
@@ -115,7 +127,7 @@ def _table(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 def section(result: dict[str, Any]) -> dict[str, Any]:
     """The report section's context: verdicts, three tables, two plots (data URIs)."""
     return {
-        "verdicts": [separation_verdict(g, f["summary"]["grader_auc"]) for g, f in result["graders"].items()],
+        "verdicts": [verdict_of(g, f["summary"]) for g, f in result["graders"].items()],
         "goals": result.get("goals", 0),
         "variants": result.get("variants", 0),
         "summary": _table(_rows(result, "summary")),

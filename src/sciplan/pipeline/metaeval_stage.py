@@ -55,7 +55,7 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
 def run_metaeval_stage(ctx: Any, report: Any) -> None:
     """Run metaeval with the stage's config on its goals; note each grader's plain verdict."""
     from sciplan.llm import close_models
-    from sciplan.metaeval import load_metaeval_config, run_metaeval, separation_verdict
+    from sciplan.metaeval import load_metaeval_config, run_metaeval, verdict_of
 
     step = ctx.config.metaeval
     cfg = load_metaeval_config(step.config)
@@ -75,6 +75,6 @@ def run_metaeval_stage(ctx: Any, report: Any) -> None:
     report.outputs = {"metaeval": str(out / "metaeval.json"),
                       "grader_auc": {g: f["summary"]["grader_auc"] for g, f in result["graders"].items()}}
     for grader, figs in result["graders"].items():
-        report.notes.append(separation_verdict(grader, figs["summary"]["grader_auc"]))
+        report.notes.append(verdict_of(grader, figs["summary"]))
     html = _rerender_report(ctx, result)
     report.notes.append(f"metaeval section in {html}" if html else f"metaeval report: {out / 'metaeval.html'}")
