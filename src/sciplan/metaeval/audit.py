@@ -122,11 +122,13 @@ def audit_plot(audit: dict[str, Any]) -> bytes:
     ax, bx = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     doms = audit["domains"]
     labels = [d["domain"] for d in doms] + list(audit["published"])
-    pg = [d["papergym_leakage"] for d in doms] + list(audit["published"].values())
-    sp = [d["sciplan_leakage"] for d in doms] + [float("nan")] * len(audit["published"])
+    nan = float("nan")
+    pg = [d["papergym_leakage"] if d["papergym_leakage"] is not None else nan for d in doms]
+    sp = [d["sciplan_leakage"] if d["sciplan_leakage"] is not None else nan for d in doms]
     x = np.arange(len(labels))
-    ax.bar(x - 0.2, [v if v is not None else float("nan") for v in pg], 0.4, label="PaperGym-style (judge)")
-    ax.bar(x + 0.2, [v if v is not None else float("nan") for v in sp], 0.4, label="sciplan check")
+    ax.bar(x[: len(doms)] - 0.2, pg, 0.4, label="PaperGym-style (judge)")
+    ax.bar(x[: len(doms)] + 0.2, sp, 0.4, label="sciplan check")
+    ax.bar(x[len(doms):], list(audit["published"].values()), 0.4, color="#999", label="published (PaperGym)")
     ax.set_xticks(x, labels, rotation=25, fontsize=8)
     ax.set_ylabel("leaked rubric items")
     ax.set_ylim(0, 1)
