@@ -8,10 +8,12 @@ are lines set larger than the body text, or bold numbered lines ("3.2 Results").
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sciplan.papers.archive import ArchiveLimits
 from sciplan.papers.errors import PaperError
 from sciplan.papers.identity import content_id, sha256_hex
 from sciplan.papers.sections import clean_text, is_abstract_heading, numbered_heading, tidy_sections
@@ -20,9 +22,8 @@ from sciplan.records import Paper, Section
 if TYPE_CHECKING:  # PyMuPDF takes ~0.6 s to import: only readers of PDFs pay for it
     import pymupdf
 
-__all__ = ["read_pdf", "MAX_PAGES"]
+__all__ = ["read_pdf", "import_pymupdf"]
 
-MAX_PAGES = 200
 _MIN_CHARS_PER_PAGE = 40
 _ABSTRACT_LEAD = re.compile(r"^\s*(?:abstract|summary)\s*[—–\-:.]\s*", re.I)
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,6})(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
@@ -41,9 +42,17 @@ class _Line:
     wide: bool
 
 
-def _open(data: bytes, source: str) -> "pymupdf.Document":
+def import_pymupdf():  # type: ignore[no-untyped-def]
+    """PyMuPDF without its optional layout package (which loads onnxruntime: ~260 MB of address space)."""
+    if "pymupdf" not in sys.modules:
+        sys.modules.setdefault("pymupdf.layout", None)  # type: ignore[assignment]
     import pymupdf
 
+    return pymupdf
+
+
+def _open(data: bytes, source: str) -> "pymupdf.Document":
+    pymupdf = import_pymupdf()
     pymupdf.TOOLS.mupdf_display_errors(False)
     pymupdf.TOOLS.mupdf_display_warnings(False)
     if not data.lstrip()[:5].startswith(b"%PDF"):
@@ -95,14 +104,19 @@ def _ordered_blocks(page: "pymupdf.Page") -> list[dict]:
     return ordered
 
 
-def _lines(doc: "pymupdf.Document") -> list[_Line]:
+def _lines(doc: "pymupdf.Document", source: str, limits: ArchiveLimits) -> list[_Line]:
     out: list[_Line] = []
     block_no = 0
-    for pno in range(min(doc.page_count, MAX_PAGES)):
+    chars = 0
+    for pno in range(min(doc.page_count, limits.max_pages)):
         page = doc[pno]
         for b in _ordered_blocks(page):
             block_no += 1
             for line in b["lines"]:
+                chars += sum(len(s["text"]) for s in line["spans"])
+                if chars > limits.max_chars:
+                    raise PaperError(f"{source}: more than {limits.max_chars:,} characters of text by page "
+                                     f"{pno + 1} (limits.max_chars); refused")
                 spans = [s for s in line["spans"] if s["text"].strip()]
                 if not spans:
                     continue
@@ -232,12 +246,16 @@ def _abstract(parts: list[_Part], front: list[tuple[str, bool, int]]) -> str:
     return best if len(best.split()) >= 40 else ""
 
 
-def read_pdf(data: bytes, source: str) -> Paper:
-    """A `Paper` from a PDF with a text layer; encrypted, scanned or truncated PDFs raise PaperError."""
+def read_pdf(data: bytes, source: str, limits: ArchiveLimits | None = None) -> Paper:
+    """A `Paper` from a PDF with a text layer; encrypted, scanned or truncated PDFs raise PaperError.
+
+    Call it through `read_bytes`, which runs it under the memory and time bounds of `limits`.
+    """
+    limits = limits or ArchiveLimits()
     doc = _open(data, source)
     try:
-        pages = min(doc.page_count, MAX_PAGES)
-        lines = _lines(doc)
+        pages = min(doc.page_count, limits.max_pages)
+        lines = _lines(doc, source, limits)
         meta_title = (doc.metadata or {}).get("title") or ""
     finally:
         doc.close()
