@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from sciplan.cli.console import console
+from sciplan.cli.console import console, safe
 from sciplan.errors import SciplanError
 
 HELP = """Turn papers into Paper records (papers.jsonl), one line per paper.
@@ -63,7 +62,7 @@ class _RichProgress:
         self.progress.update(
             self.task, advance=1,
             description=f"{c['written']} new, {c['skipped']} skipped, {c['filtered']} filtered, "
-                        f"{c['failed']} failed  [dim]{escape(label[-40:])}[/]",
+                        f"{c['failed']} failed  [dim]{safe(label[-40:])}[/]",
         )
 
 
@@ -117,13 +116,15 @@ def ingest(
         f"[bold]ingest[/]: {summary.written} written, {summary.skipped} skipped (already there), "
         f"{summary.filtered} filtered, {summary.failed} failed in {summary.seconds:.1f}s"
     )
-    console.print(f"  papers:   {escape(str(summary.out))}")
+    console.print(f"  papers:   {safe(str(summary.out))}")
     if summary.failed:
-        console.print(f"  failures: {escape(str(summary.failures))}")
+        console.print(f"  failures: {safe(str(summary.failures))}")
     for reason in summary.filtered_reasons[:5]:
-        console.print(f"  [dim]filtered: {escape(reason)}[/]")
+        console.print(f"  [dim]filtered: {safe(reason)}[/]")
     if len(summary.filtered_reasons) > 5:
         console.print(f"  [dim]... and {len(summary.filtered_reasons) - 5} more filtered[/]")
+    if summary.failed and not (summary.written or summary.skipped or summary.filtered):
+        raise SciplanError(f"every input failed ({summary.failed}); the reasons are in {summary.failures}")
 
 
 ingest.__doc__ = HELP
