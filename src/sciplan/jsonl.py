@@ -194,6 +194,10 @@ def _numbered_objects(path: Path, report: JsonlReport | None) -> Iterator[tuple[
     report = report if report is not None else JsonlReport(path)
     if not path.exists():
         return
+    if not path.is_file():
+        # A device or FIFO (/dev/zero, /dev/full, a pipe) may never end a line: never read one as records.
+        log.warning("%s: not a regular file; read as empty", path)
+        return
     with open(path, "rb") as fh:
         for n, raw in enumerate(fh, start=1):
             if not raw.strip():
