@@ -34,7 +34,7 @@ from sciplan.study.render import render_markdown
 from sciplan.study.security import csrf_ok, csrf_token, hash_token
 from sciplan.study.store import ItemView, Login, StudyStore
 
-__all__ = ["create_app", "serve"]
+__all__ = ["create_app", "serve", "server_config"]
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "sciplan_study"
@@ -376,12 +376,16 @@ def create_app(store: StudyStore, serve_config: ServeConfig | None = None) -> Fa
     return app
 
 
+def server_config(store: StudyStore, config: ServeConfig | None = None) -> uvicorn.Config:
+    """The uvicorn settings `serve` runs the study with."""
+    config = config or ServeConfig()
+    # No access log: login URLs carry tokens, and logs are often shared.
+    return uvicorn.Config(
+        create_app(store, config), host=config.host, port=config.port, root_path=config.root_path,
+        access_log=False, log_level="warning", proxy_headers=True, forwarded_allow_ips=config.forwarded_allow_ips,
+    )
+
+
 def serve(db_path: str | os.PathLike[str], config: ServeConfig | None = None) -> None:
     """Serve a study until interrupted."""
-    config = config or ServeConfig()
-    app = create_app(StudyStore(db_path), config)
-    # No access log: login URLs carry tokens, and logs are often shared.
-    uvicorn.run(
-        app, host=config.host, port=config.port, root_path=config.root_path, access_log=False, log_level="warning",
-        proxy_headers=True, forwarded_allow_ips=config.forwarded_allow_ips,
-    )
+    uvicorn.Server(server_config(StudyStore(db_path), config)).run()
