@@ -30,7 +30,7 @@ _ABSTRACT_LEAD = re.compile(r"^\s*(?:abstract|summary)\s*[—–\-:.]\s*", re.I)
 _FRONT_LABEL = re.compile(
     r"^(?:ccs concepts|keywords|key words|index terms|acm reference format|additional key words and phrases"
     r"|facilities|software|unified astronomy thesaurus concepts|highlights|graphical abstract|article info"
-    r"|jel classification|msc|pacs)\b\s*[:.\u2014\u2013-]?", re.I)
+    r"|jel classification|msc|pacs)\s*(?:[:.\u2014\u2013-]|$)", re.I)
 _COPYRIGHT = re.compile(r"^(?:permission to make digital or hard copies|\u00a9\s*\d{4}|copyright \u00a9)", re.I)
 _CAPTION = re.compile(r"^(?:fig(?:ure)?|table)\.?\s*\d", re.I)
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|medi\b|-medi|cmbx|cmssbx|sfbx|bx\d|[-,]b$|tb$|bd$|-bd|bol$",
@@ -180,11 +180,11 @@ def _caps(text: str) -> bool:
 def _heading(ln: _Line, body: float) -> tuple[int | None, str] | None:
     """(level from numbering or None, title) when the line is a heading."""
     words = ln.text.split()
+    if ln.upright and _FRONT_LABEL.match(ln.text):
+        return None, _DROP
     if not ln.upright or not words or len(words) > 16 \
             or ln.text.endswith((".", ",", ";", ":")) and not numbered_heading(ln.text):
         return None
-    if _FRONT_LABEL.match(ln.text):
-        return None, _DROP
     numbered = numbered_heading(ln.text)
     larger = ln.size >= body + 0.8
     # "1 INTRODUCTION" in body-size type (ACM, AASTeX): numbered capitals are a heading whatever the weight.
