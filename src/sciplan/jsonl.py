@@ -108,7 +108,7 @@ class JsonlWriter(Generic[T]):
         self.written = 0
         self._fd: int | None = None
 
-    def open(self) -> "JsonlWriter[T]":
+    def open(self) -> JsonlWriter[T]:
         """Create the file if needed, take its lock and mend its tail (idempotent)."""
         if self._fd is not None:
             return self
@@ -172,7 +172,7 @@ class JsonlWriter(Generic[T]):
             os.close(self._fd)  # closing the descriptor releases its flock
             self._fd = None
 
-    def __enter__(self) -> "JsonlWriter[T]":
+    def __enter__(self) -> JsonlWriter[T]:
         # Opened on the first write, so a writer that writes nothing creates no file.
         return self
 
@@ -240,7 +240,7 @@ def read_records(
 
 def append_records(path: str | os.PathLike[str], records: Iterable[BaseModel]) -> int:
     """Append records to `path` durably (waiting for another writer to finish); return how many."""
-    with JsonlWriter(path, wait=True) as w:
+    with JsonlWriter[BaseModel](path, wait=True) as w:
         return w.write_all(records)
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from sciplan.records import Paper
 from sciplan.papers.sections import min_level
+from sciplan.records import Paper
 
 __all__ = ["FormAgreement", "compare_forms", "ABSTRACT_SIMILARITY"]
 

@@ -132,7 +132,7 @@ def run_bounded(fn: Callable[[], R], source: str, limits: ArchiveLimits | None =
         if _out_of_memory(value):
             raise _memory_error(source, limits)
         raise value
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _out_of_memory(exc: BaseException) -> bool:

@@ -214,7 +214,7 @@ def ingest(
     started = time.monotonic()
 
     items = [str(i) for i in inputs]
-    with JsonlWriter(out) as writer, JsonlWriter(fail_path) as fail_writer:
+    with JsonlWriter[Paper](out) as writer, JsonlWriter[IngestFailure](fail_path) as fail_writer:
         # The lock first: a second ingest into the same file is refused before it reads or writes.
         writer.open()
         done = _already_done(out)

@@ -11,6 +11,7 @@ import re
 import sys
 from collections import Counter
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from sciplan.papers.archive import ArchiveLimits
@@ -56,16 +57,16 @@ class _Line:
     upright: bool = True
 
 
-def import_pymupdf():  # type: ignore[no-untyped-def]
+def import_pymupdf() -> ModuleType:
     """PyMuPDF without its optional layout package (which loads onnxruntime: ~260 MB of address space)."""
     if "pymupdf" not in sys.modules:
-        sys.modules.setdefault("pymupdf.layout", None)  # type: ignore[assignment]
+        sys.modules.setdefault("pymupdf.layout", None)  # type: ignore[arg-type]
     import pymupdf
 
     return pymupdf
 
 
-def _open(data: bytes, source: str) -> "pymupdf.Document":
+def _open(data: bytes, source: str) -> pymupdf.Document:
     pymupdf = import_pymupdf()
     pymupdf.TOOLS.mupdf_display_errors(False)
     pymupdf.TOOLS.mupdf_display_warnings(False)
@@ -84,7 +85,7 @@ def _open(data: bytes, source: str) -> "pymupdf.Document":
     return doc
 
 
-def _ordered_blocks(page: "pymupdf.Page") -> list[dict]:
+def _ordered_blocks(page: pymupdf.Page) -> list[dict]:
     """Text blocks in reading order for one- and two-column layouts."""
     import pymupdf
 
@@ -118,7 +119,7 @@ def _ordered_blocks(page: "pymupdf.Page") -> list[dict]:
     return ordered
 
 
-def _lines(doc: "pymupdf.Document", source: str, limits: ArchiveLimits) -> list[_Line]:
+def _lines(doc: pymupdf.Document, source: str, limits: ArchiveLimits) -> list[_Line]:
     out: list[_Line] = []
     block_no = 0
     chars = 0
@@ -135,7 +136,7 @@ def _lines(doc: "pymupdf.Document", source: str, limits: ArchiveLimits) -> list[
                 if not spans:
                     continue
                 text = "".join(s["text"] for s in line["spans"]).strip()
-                weights = Counter()
+                weights: Counter[float] = Counter()
                 for s in spans:
                     weights[round(s["size"], 1)] += len(s["text"].strip())
                 size = weights.most_common(1)[0][0]
@@ -264,12 +265,12 @@ def _parts(
         return h
 
     heads = [heading_of(i, ln) for i, ln in enumerate(lines)]
-    heading_sizes = sorted({ln.size for ln, h in zip(lines, heads) if h and h[1] != _DROP}, reverse=True)
+    heading_sizes = sorted({ln.size for ln, h in zip(lines, heads, strict=True) if h and h[1] != _DROP}, reverse=True)
     front = _Part("", 0, [])
     parts: list[_Part] = []
     prev: _Line | None = None
     prev_was_heading = False
-    for ln, h in zip(lines, heads):
+    for ln, h in zip(lines, heads, strict=True):
         current = parts[-1] if parts else front
         if h and h[1] != _DROP and prev_was_heading and prev and not current.paras and ln.block == prev.block \
                 and ln.size == prev.size and current.heading != _DROP:

@@ -227,7 +227,7 @@ def create_app(store: StudyStore, serve_config: ServeConfig | None = None) -> Fa
             )
 
     @app.middleware("http")
-    async def headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def headers(request: Request, call_next):
         return _secure(await call_next(request), request.url.path)
 
     @app.exception_handler(Exception)
