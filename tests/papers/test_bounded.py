@@ -142,3 +142,14 @@ def test_limits_must_be_positive(field):
     with pytest.raises(ValidationError, match="min_chars"):
         IngestConfig(min_chars=-5)
 
+
+
+def test_the_pdf_reader_does_not_load_pymupdfs_onnx_layout_model():
+    """PyMuPDF 2 imports its layout package (onnxruntime, ~260 MB of address space) unless told not to."""
+    code = """
+        import json, sys
+        from sciplan.papers.pdf import import_pymupdf
+        import_pymupdf()
+        print(json.dumps({"onnx": "onnxruntime" in sys.modules, "layout": sys.modules.get("pymupdf.layout")}))
+    """
+    assert _capped_python(code) == {"onnx": False, "layout": None}

@@ -31,6 +31,8 @@ INPUTS are files, folders, or source queries:
   openreview:NeurIPS.cc/2024/Conference?decision=oral,spotlight&max=100   accepted papers of a venue
 
 Inputs that fail go to failures.jsonl with the reason; the run goes on. Re-running skips papers already in --out.
+Every reader runs in a child process bounded in memory and time (limits.max_memory_bytes, limits.max_seconds in
+--config); a second run into the same --out is refused. The command fails when every input failed.
 
 Only CC-BY, CC-BY-SA, CC0 and public-domain papers are kept by default (--license to change);
 local files of unknown license are kept.
