@@ -58,9 +58,14 @@ class _Line:
 
 
 def import_pymupdf() -> ModuleType:
-    """PyMuPDF without its optional layout package (which loads onnxruntime: ~260 MB of address space)."""
+    """PyMuPDF without its optional layout and pymupdf4llm packages.
+
+    PyMuPDF 2 imports both when installed, and both load onnxruntime (~260 MB of address
+    space, a second of import time): too much for a reader child under its memory cap.
+    """
     if "pymupdf" not in sys.modules:
-        sys.modules.setdefault("pymupdf.layout", None)  # type: ignore[arg-type]
+        for optional in ("pymupdf.layout", "pymupdf4llm"):
+            sys.modules.setdefault(optional, None)  # type: ignore[arg-type]
     import pymupdf
 
     return pymupdf
