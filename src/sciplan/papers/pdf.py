@@ -303,7 +303,7 @@ def _title(lines: list[_Line], body: float) -> tuple[str, int]:
     if biggest <= body + 0.8:
         return _plain_title(lines, first)
     idx = [i for i in first if lines[i].size == biggest]
-    run = [idx[0]] + [i for a, i in zip(idx, idx[1:]) if i == a + 1]
+    run = [idx[0]] + [i for a, i in zip(idx, idx[1:], strict=False) if i == a + 1]
     title = lines[run[0]].text
     for i in run[1:]:
         title = _join(title, lines[i].text)
