@@ -178,7 +178,7 @@ def _item_frame(goals: dict[str, Goal], plans: dict[str, Plan], grades: list[Gra
     rows = []
     for g in grades:
         # Grades in the guidelines-only view score guidelines, not rubric items.
-        if not _usable(g) or not g.items or g.meta.get("view") == "guidelines":
+        if not _usable(g) or not g.items or g.view == "guidelines":
             continue
         p = plans[g.plan_id]
         goal = goals[p.goal_id]
