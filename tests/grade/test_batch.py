@@ -1,8 +1,8 @@
 """The one batch grader: skips done ids, groups by goal, hands each grade on; jury read-back."""
 
 import pytest
-from helpers.scripted import scripted_model
 
+from helpers.scripted import scripted_model
 from sciplan.grade import Grader, aggregate, grade, judge_means, latest, pending
 from sciplan.records import Goal
 

@@ -21,7 +21,7 @@ __all__ = ["Block", "item_blocks", "tag_text", "read_ids", "read_yes_no"]
 _OPEN = re.compile(r"<\s*item[\s_]*(?:(?:n|index|id)\s*=\s*)?[\"']?(\d+)?[\"']?\s*>", re.IGNORECASE)
 _CLOSE = re.compile(r"<\s*/\s*item\s*>", re.IGNORECASE)
 _NONE = re.compile(r"^\W*(?:none|no violations?|nothing|no|n/?a|\[\s*\]|-+)\W*$", re.IGNORECASE)
-_ALL = re.compile(r"^\W*all\b", re.IGNORECASE)
+_ALL = re.compile(r"^\W*all(?:\s+(?:seven|of them|(?:the\s+)?(?:desiderata|guidelines)))?\W*$", re.IGNORECASE)
 
 
 @dataclass

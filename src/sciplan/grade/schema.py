@@ -94,9 +94,9 @@ def verdict_model(
         else:
             fields["satisfied"] = (bool, ...)
         verdict = create_model("Verdict", __config__=ConfigDict(extra="ignore"), **fields)
-        extra: dict[str, Any] = {"weaknesses": (str, "")} if weakness_chars else {}
-        model = create_model("Verdicts", __base__=_VerdictsBase, **extra,
-                             verdicts=(list[verdict], ...))  # type: ignore[valid-type]
+        outer: dict[str, Any] = {"weaknesses": (str, "")} if weakness_chars else {}
+        outer["verdicts"] = (list[verdict], ...)
+        model = create_model("Verdicts", __base__=_VerdictsBase, **outer)  # type: ignore[misc,arg-type]
     model.bounded_schema = schema
     model.n_units = n_units
     return model

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from sciplan.grade.answer_text import Block, item_blocks, tag_text
 from sciplan.grade.guidelines import GuidelineSet
 from sciplan.llm import BoundedAnswer, parse_output
-from sciplan.prompts import render
+from sciplan.prompts import environment, render
 from sciplan.records import Goal, Grade, GradeItem
 
 __all__ = [
@@ -82,6 +83,7 @@ class GraderVariant:
     `answer_model`, `from_model` and `read_block` (or override `parse`)."""
 
     name: ClassVar[str] = ""
+    # A template under `sciplan/prompts/` ("grade/variants/NAME.j2"), or an absolute path.
     template: ClassVar[str] = ""
     # Items carry the ids of violated guidelines (per-guideline violation rates apply).
     names_guidelines: ClassVar[bool] = False
@@ -95,8 +97,11 @@ class GraderVariant:
     # -- the prompt -------------------------------------------------------------------
     def instructions(self, ctx: GradeContext, answer: AnswerFormat) -> str:
         """This variant's part of the system prompt: how to grade and how to answer."""
-        return render(self.template, ctx=ctx, answer=answer, view=ctx.view, n_units=len(ctx.units),
-                      guidelines=ctx.guidelines.guidelines)
+        variables = {"ctx": ctx, "answer": answer, "view": ctx.view, "n_units": len(ctx.units),
+                     "guidelines": ctx.guidelines.guidelines}
+        if Path(self.template).is_absolute():  # a template outside the package (a plug-in's own)
+            return environment().from_string(Path(self.template).read_text(encoding="utf-8")).render(**variables).strip()
+        return render(self.template, **variables)
 
     def units(self, goal: Goal, guidelines: GuidelineSet, view: str) -> list[str]:
         """What is scored one by one: the rubric items, or the guidelines in that view."""
@@ -158,13 +163,17 @@ class GraderVariant:
                 by_index[v.index] = v
             else:
                 ignored += 1  # a repeat, or an index with no unit
-        items, missing, unaddressed, unreadable = [], [], [], []
+        items: list[GradeItem] = []
+        missing: list[int] = []
+        unaddressed: list[int] = []
+        unreadable: list[int] = []
         for i, unit in enumerate(units, start=1):
-            v = by_index.get(i)
-            if v is None:
+            found = by_index.get(i)
+            if found is None:
                 missing.append(i)
                 items.append(self.unaddressed_item(i, unit, ctx, "the grader gave no verdict for this item"))
                 continue
+            v = found
             ok, violations, problem = self.judge(v, ctx)
             if problem:
                 unreadable.append(i)
