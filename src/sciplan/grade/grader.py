@@ -13,25 +13,22 @@ from sciplan.grade.injection import REMOVED, Scan, scan_plan
 from sciplan.grade.prompt import GradePrompt, build_prompt, context_for, reference_mode
 from sciplan.grade.variant import Answer, AnswerFormat, GradeContext, variant_for
 from sciplan.llm import (
-    BackendUnavailableError,
     LLMError,
     Message,
-    MissingKeyError,
     Model,
     ModelSettings,
     RequestRejectedError,
-    UnknownProviderError,
-    UnreachableError,
     Usage,
     get_model,
     stage,
 )
+from sciplan.llm.errors import FATAL_ERRORS
 from sciplan.records import Goal, Grade, GradeTokens, Plan, make_id
 
 __all__ = ["Grader", "GradeFailedError", "grade_id", "guidelines_for"]
 
 # Errors that no other plan would escape either: stop the run instead of marking grades.
-_FATAL = (UnreachableError, MissingKeyError, BackendUnavailableError, UnknownProviderError)
+_FATAL = FATAL_ERRORS
 
 def guidelines_for(config: GraderConfig) -> GuidelineSet:
     """The guideline set a config grades with: the one it names, else its variant's own."""
