@@ -52,7 +52,7 @@ def _grade_answer(request):
 async def test_audit_figures_on_the_parquet(rpg_dir):
     goals = read_goals(rpg_dir, format="rpg")
     judge = scripted_model(respond=_leak_answer)
-    grader = Grader(scripted_model(respond=_grade_answer), GraderConfig(variant="binary", view="rubric"))
+    grader = Grader(scripted_model(respond=_grade_answer), GraderConfig(variant="binary", view="rubric", answer="schema"))
     cfg = AuditConfig(leakage={"rule": "model"}, dedup={"threshold": 0.5, "shingle": 2})
     audit = await audit_dataset(goals, cfg, judge=judge, grader=grader)
     o = audit["overall"]

@@ -1,15 +1,16 @@
 """The one place metaeval calls the grader: every variant, with and without the scanner, over seeds.
 
-Kept narrow on purpose, so a change of the grader's API is a change here only.
+Kept narrow on purpose, so a change of the grader's API is a change here only; the
+grading itself is the project's one batch grader, `sciplan.grade.grade`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from sciplan.grade import Grader, GraderConfig
+from sciplan.grade import Grader, GraderConfig, grade
 from sciplan.llm import Model
 from sciplan.records import Goal, Grade, Plan, make_id
 
@@ -56,37 +57,35 @@ async def grade_jobs(
     goals: dict[str, Goal],
     jobs: Sequence[GradeJob],
     *,
-    done: set[str] = frozenset(),  # type: ignore[assignment]
+    done: Collection[str] = (),
     temperature: float = 0.7,
     on_grade: Callable[[Grade], None] | None = None,
 ) -> list[Grade]:
-    """Grade every job with `model` under `config` (ids in `done` skipped); grades carry scanner and seed."""
-    graders: dict[tuple[bool, int | None], Grader] = {}
+    """Grade every job with `model` under `config` (ids in `done` skipped); grades carry scanner and seed.
+
+    Each (scanner, seed) setting is one `Grader` and one call of the batch grader
+    (`sciplan.grade.grade`), which groups a goal's plans so its prompt prefix is shared.
+    """
+    by_key: dict[tuple[bool, int | None], list[GradeJob]] = {}
+    for j in jobs:
+        by_key.setdefault((j.scanner, j.seed), []).append(j)
     out: list[Grade] = []
 
-    async def one(job: GradeJob) -> None:
-        key = (job.scanner, job.seed)
-        if key not in graders:
-            graders[key] = Grader(model, _config(config, job, temperature), stage_name=None)
-        grader = graders[key]
-        gid = job_grade_id(grader.grade_id_for(job.plan), job)
-        if gid in done:
-            return
-        grade = await grader.grade(goals[job.plan.goal_id], job.plan)
-        grade.id = gid
-        grade.meta.update(family=job.plan.meta.get("family"), scanner=job.scanner, seed=job.seed or 0)
-        out.append(grade)
-        if on_grade:
-            on_grade(grade)
+    async def one(key: tuple[bool, int | None], group: list[GradeJob]) -> None:
+        grader = Grader(model, _config(config, group[0], temperature), stage_name=None)
+        # The batch grader knows the grader's own ids; a job's id also names its scanner and seed.
+        job_of = {j.plan.id: j for j in group}
+        skip = {grader.grade_id_for(j.plan) for j in group if job_grade_id(grader.grade_id_for(j.plan), j) in done}
 
-    # Per goal, the first job alone warms the server's prefix cache for the rest.
-    by_goal: dict[str, list[GradeJob]] = {}
-    for j in jobs:
-        by_goal.setdefault(j.plan.goal_id, []).append(j)
+        def keep(plan: Plan, grade: Grade) -> None:
+            job = job_of[plan.id]
+            grade.id = job_grade_id(grade.id, job)
+            grade.meta.update(family=plan.meta.get("family"), scanner=job.scanner, seed=job.seed or 0)
+            out.append(grade)
+            if on_grade:
+                on_grade(grade)
 
-    async def group(js: list[GradeJob]) -> None:
-        await one(js[0])
-        await asyncio.gather(*(one(j) for j in js[1:]))
+        await grade(grader, goals, [j.plan for j in group], done=skip, on_grade=keep)
 
-    await asyncio.gather(*(group(js) for js in by_goal.values()))
+    await asyncio.gather(*(one(k, g) for k, g in by_key.items()))
     return out
