@@ -23,7 +23,8 @@ def test_metaeval_cli_with_human_labels(tmp_path):
     from sciplan.cli.main import app
 
     goals = read_records(data_path("train_goals.jsonl"), Goal)
-    cfg_text = "grader: {variant: binary, view: rubric, answer: schema, retries: 0}\nfamilies: [reference, vague]\nconsistency_seeds: 0\n"
+    cfg_text = ("grader: {variant: binary, view: rubric, answer: schema, retries: 0}\n"
+                "families: [reference, vague]\nconsistency_seeds: 0\n")
     (tmp_path / "me.yaml").write_text(cfg_text)
     ref = next(v for v in build_variants(goals, MetaevalConfig(families=["reference", "vague"], limit=3))
                if v.meta["family"] == "reference")

@@ -5,6 +5,8 @@ import json
 from helpers.fault_server import FaultServer, ok_body
 from sciplan.pipeline import load_pipeline_config, run_pipeline
 
+GRADER = "{variant: binary, view: rubric, answer: schema, retries: 0}"
+
 
 def _answer(path, body):
     # A plan request (no schema) gets a short plan; a grade satisfies every odd rubric item: a plan-blind judge.
@@ -21,7 +23,7 @@ def test_metaeval_stage_writes_figures_and_says_how_well_the_grader_separates(tm
     goals = files("sciplan") / "data" / "train_goals.jsonl"
     with FaultServer([], ok_json=_answer) as server:
         (tmp_path / "me.yaml").write_text(
-            f"graders: ['openai:judge@{server.url}']\ngrader: {{variant: binary, view: rubric, answer: schema, retries: 0}}\n"
+            f"graders: ['openai:judge@{server.url}']\ngrader: {GRADER}\n"
             "settings: {cache: false}\nremoved_items: 1\ninjections: 1\nconsistency_seeds: 0\nlimit: 3\n")
         (tmp_path / "run.yaml").write_text(f"name: t\nout: {tmp_path / 'run'}\nmetaeval:\n  config: me.yaml\n"
                                            f"  goals: {goals}\n")
@@ -41,13 +43,14 @@ def test_the_metaeval_section_joins_the_evaluation_report_of_the_run(tmp_path):
     with FaultServer([], ok_json=_answer) as server:
         judge = f"openai:judge@{server.url}"
         (tmp_path / "me.yaml").write_text(
-            f"graders: ['{judge}']\ngrader: {{variant: binary, view: rubric, answer: schema, retries: 0}}\nsettings: {{cache: false}}\n"
+            f"graders: ['{judge}']\ngrader: {GRADER}\nsettings: {{cache: false}}\n"
             "families: [reference, vague, other_goal]\nconsistency_seeds: 0\nlimit: 3\n")
         (tmp_path / "ev.yaml").write_text(
-            f"jury: ['{judge}']\ngrader: {{variant: binary, view: rubric, answer: schema, retries: 0}}\nsettings: {{cache: false}}\n"
+            f"jury: ['{judge}']\ngrader: {GRADER}\nsettings: {{cache: false}}\n"
             "plan: {max_tokens: 40}\nstats: {bootstrap: 200}\n")
         (tmp_path / "run.yaml").write_text(
-            f"name: t\nout: {tmp_path / 'run'}\nevaluate:\n  config: ev.yaml\n  models: ['openai:a@{server.url}']\n  goals: {goals}\nmetaeval:\n  config: me.yaml\n  goals: {goals}\n")
+            f"name: t\nout: {tmp_path / 'run'}\nevaluate:\n  config: ev.yaml\n  models: ['openai:a@{server.url}']\n"
+            f"  goals: {goals}\nmetaeval:\n  config: me.yaml\n  goals: {goals}\n")
         reports = run_pipeline(load_pipeline_config(tmp_path / "run.yaml"))
     assert [r.name for r in reports] == ["evaluate", "metaeval"]
     html = (tmp_path / "run" / "eval" / "report.html").read_text()
