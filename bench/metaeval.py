@@ -34,8 +34,8 @@ def _fmt(v: object) -> str:
 async def measure(url: str, args: argparse.Namespace, out: Path) -> dict:
     goals = [g for g in read_records(data_path("train_goals.jsonl"), Goal) if g.reference][: args.goals]
     cfg = MetaevalConfig(
-        grader=GraderConfig(variant=args.variant, view=args.view, max_tokens=args.max_tokens, excerpt_chars=args.chars,
-                            reason_chars=args.chars, retries=1),
+        grader=GraderConfig(variant=args.variant, view=args.view, answer=args.answer, max_tokens=args.max_tokens,
+                            excerpt_chars=args.chars, reason_chars=args.chars, retries=1),
         removed_items=args.removed, injections=args.injections, consistency_seeds=args.seeds, seed=args.seed,
     )
     model = Model(f"openai:smollm2@{url}", ModelSettings(cache=False, max_concurrency=args.concurrency, timeout=600),
@@ -98,6 +98,8 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=400)
     parser.add_argument("--variant", default="violations", help="Grader variant: violations (default), binary, likert.")
     parser.add_argument("--view", default="both", help="Grader view: both (default), rubric, guidelines.")
+    parser.add_argument("--answer", default="schema", help="schema (JSON under constrained decoding, what `local:` "
+                        "uses for the bundled model) or text.")
     parser.add_argument("--chars", type=int, default=60, help="Bound on each excerpt and reason (the demo's 60).")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=1)
