@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -17,13 +18,18 @@ __all__ = ["EvalConfig", "StatsConfig", "load_eval_config"]
 
 
 class StatsConfig(BaseModel):
-    """The statistics' settings: percentile bootstrap over goals, seeded."""
+    """The statistics' settings: percentile bootstrap over papers (or goals), seeded."""
 
     model_config = ConfigDict(extra="forbid")
 
     bootstrap: int = Field(2000, ge=100, description="Bootstrap resamples per interval.")
     level: float = Field(0.95, gt=0.5, lt=1.0, description="Confidence level of every interval.")
     seed: int = 0
+    # What a resample draws: whole papers (the goals of one paper correlate, so a plain
+    # bootstrap over goals is too narrow) or single goals. A goal without paper_id is its own paper.
+    resample: Literal["papers", "goals"] = "papers"
+    # Resamples of the Bradley–Terry ranking (one fit each), shown with more than two models.
+    ranking_bootstrap: int = Field(500, ge=50)
 
 
 class EvalConfig(BaseModel):
@@ -49,6 +55,8 @@ class EvalConfig(BaseModel):
     # Settings for every model called (concurrency, timeouts, cache).
     settings: ModelSettings = Field(default_factory=ModelSettings)
     stats: StatsConfig = Field(default_factory=StatsConfig)
+    # Grade the goals' reference solutions too, as the "paper authors" row beside the models.
+    references: bool = True
     # Example plan pairs shown in the report.
     examples: int = Field(3, ge=0)
     # Human labels (a study export or the simple format in `sciplan.evaluate.humans`).

@@ -57,7 +57,7 @@ def item_indices(grade: Grade, rubric: list[str]) -> list[int | None]:
 
 def item_verdicts(grade: Grade, rubric: list[str]) -> dict[int, bool]:
     """A grade's verdicts keyed by 0-based rubric index (items that are no rubric item left out)."""
-    return {i: gi.satisfied for gi, i in zip(grade.items, item_indices(grade, rubric)) if i is not None}
+    return {i: gi.satisfied for gi, i in zip(grade.items, item_indices(grade, rubric), strict=True) if i is not None}
 
 
 def _usable(g: Grade) -> bool:
@@ -137,6 +137,24 @@ class EvalData:
         both = t[[model, baseline]].dropna()
         return both[model].to_numpy(), both[baseline].to_numpy()
 
+    def paired_goals(
+        self, model: str, baseline: str, judge: str = JURY, domain: str = ALL
+    ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """`paired` plus the goal id of each pair (to resample by paper)."""
+        t = self.goal_scores(judge, domain)
+        if t.empty or model not in t or baseline not in t:
+            return np.array([]), np.array([]), []
+        both = t[[model, baseline]].dropna()
+        return both[model].to_numpy(), both[baseline].to_numpy(), [str(i) for i in both.index]
+
+    def clusters(self, goal_ids: Iterable[str]) -> list[str]:
+        """The cluster of each goal for resampling: its paper (a goal without paper_id is its own)."""
+        out = []
+        for gid in goal_ids:
+            paper = self.goals[gid].paper_id if gid in self.goals else None
+            out.append(f"paper:{paper}" if paper else f"goal:{gid}")
+        return out
+
 
 def _domain(goal: Goal) -> str:
     return goal.domain or UNKNOWN_DOMAIN
@@ -182,7 +200,7 @@ def _item_frame(goals: dict[str, Goal], plans: dict[str, Plan], grades: list[Gra
             continue
         p = plans[g.plan_id]
         goal = goals[p.goal_id]
-        for gi, idx in zip(g.items, item_indices(g, goal.rubric)):
+        for gi, idx in zip(g.items, item_indices(g, goal.rubric), strict=True):
             if idx is None:
                 continue
             rows.append(

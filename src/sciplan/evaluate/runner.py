@@ -24,14 +24,17 @@ from sciplan.evaluate.frames import EvalData
 from sciplan.evaluate.humans import HumanLabels, human_agreement, load_human_labels
 from sciplan.evaluate.progress import Progress, RichProgress
 from sciplan.evaluate.report import render_report, write_report
-from sciplan.evaluate.tables import EvalTables, build_tables, write_tables
+from sciplan.evaluate.tables import EvalTables, build_tables, ci_method, write_tables
 from sciplan.grade import Grader, Jury, grade_id, load_guidelines
 from sciplan.jsonl import JsonlReport, JsonlWriter, read_records
 from sciplan.llm import get_model, stage
 from sciplan.plan import plan_id, write_plans
 from sciplan.records import Failure, Goal, Grade, Plan
 
-__all__ = ["EvalResult", "analyse", "load_goals", "run_eval", "select_goals"]
+__all__ = ["AUTHORS", "EvalResult", "analyse", "load_goals", "reference_plans", "run_eval", "select_goals"]
+
+# The model name of the goals' reference solutions, graded like plans (`EvalConfig.references`).
+AUTHORS = "paper authors"
 
 
 @dataclass
@@ -87,6 +90,15 @@ def select_goals(goals: Sequence[Goal], config: EvalConfig, failures: Path | Non
         which = f" of split {config.split!r}" if config.split else ""
         raise SciplanError(f"no goals{which} with a rubric to evaluate")
     return out
+
+
+def reference_plans(goals: Sequence[Goal]) -> list[Plan]:
+    """The goals' reference solutions as plans of the model "paper authors" (goals without one left out)."""
+    return [
+        Plan(id=plan_id(g.id, AUTHORS), goal_id=g.id, model=AUTHORS, text=g.reference, meta={"reference": True})
+        for g in goals
+        if g.reference and g.reference.strip()
+    ]
 
 
 def _jury(config: EvalConfig) -> Jury:
@@ -188,9 +200,10 @@ async def run_eval(
 
 
 def _plans_for(out: Path, goals: list[Goal], config: EvalConfig) -> list[Plan]:
-    """This run's plans (configured models, goals and samples) from `out/plans.jsonl`."""
+    """This run's plans (configured models, goals and samples) from `out/plans.jsonl`, plus the references."""
     want = {plan_id(g.id, m, k) for g in goals for m in config.models for k in range(config.samples)}
-    return list({p.id: p for p in read_records(out / "plans.jsonl", Plan) if p.id in want}.values())
+    plans = list({p.id: p for p in read_records(out / "plans.jsonl", Plan) if p.id in want}.values())
+    return plans + (reference_plans(goals) if config.references else [])
 
 
 def analyse(out: Path, goals: Sequence[Goal], config: EvalConfig, *, human: HumanLabels | None = None) -> EvalResult:
@@ -202,7 +215,7 @@ def analyse(out: Path, goals: Sequence[Goal], config: EvalConfig, *, human: Huma
     guidelines = load_guidelines(config.grader.guidelines)
     if human is None and config.human_labels is not None:
         human = load_human_labels(config.human_labels)
-    models = list(config.models)
+    models = list(config.models) + ([AUTHORS] if AUTHORS in data.models else [])
     tables = build_tables(
         data,
         models=models,
@@ -220,7 +233,7 @@ def analyse(out: Path, goals: Sequence[Goal], config: EvalConfig, *, human: Huma
         examples=config.examples,
         guideline_names={g.id: g.name for g in guidelines.guidelines},
         files=[str(p.relative_to(out)) for p in files],
-        settings={"level": config.stats.level, "samples": config.samples},
+        settings={"level": config.stats.level, "samples": config.samples, "ci_method": ci_method(config.stats)},
     )
     report = write_report(out / "report.html", html)
     failures = len({f.id for f in read_records(out / "failures.jsonl", Failure)})
