@@ -65,9 +65,12 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def _answer_from_form(form: FormData, left_arm: str, n_items: int) -> Answer:
+def _answer_from_form(form: FormData, left_arm: str, n_items: int, allow_tie: bool = False) -> Answer:
     """The answers a form posts, from sides (left/right) to arms (a/b)."""
     arm = {"left": left_arm, "right": "b" if left_arm == "a" else "a"}
+    raw_pref = str(form.get("preference") or "")
+    if raw_pref == "tie" and not allow_tie:
+        raise _Refused(422, "This study has no tie answer: choose Plan 1 or Plan 2.")
 
     def score(side: str) -> int | None:
         raw = str(form.get(f"score_{side}") or "").strip()
@@ -95,7 +98,7 @@ def _answer_from_form(form: FormData, left_arm: str, n_items: int) -> Answer:
         )
     scores = {arm["left"]: score("left"), arm["right"]: score("right")}
     return Answer(
-        preference=arm.get(str(form.get("preference") or "")),
+        preference="tie" if raw_pref == "tie" else arm.get(raw_pref),
         score_a=scores["a"],
         score_b=scores["b"],
         rationale=rationale,
@@ -127,7 +130,7 @@ def _page_context(view: ItemView) -> dict:
         "rows": rows,
         "score_left": scores["left"],
         "score_right": scores["right"],
-        "preference": side.get(ans.preference) if ans.preference else None,
+        "preference": "tie" if ans.preference == "tie" else side.get(ans.preference) if ans.preference else None,
         "rationale": ans.rationale,
         "time_ms": ans.time_spent_ms,
         "status": view.status,
@@ -247,6 +250,7 @@ def create_app(store: StudyStore) -> FastAPI:
             missing=missing,
             csrf=csrf_token(store.secret, who.token_hash),
             idle_after_ms=config.idle_after_s * 1000,
+            allow_tie=config.allow_tie,
             **_page_context(view),
         )
 
@@ -258,7 +262,7 @@ def create_app(store: StudyStore) -> FastAPI:
         shape = await run_in_threadpool(store.shape, assignment_id, who.annotator_id or "")
         if shape is None:
             raise _Refused(404, "There is no such item among your assignments.")
-        answer = _answer_from_form(form, *shape)
+        answer = _answer_from_form(form, *shape, allow_tie=config.allow_tie)
         action = str(form.get("action") or "save")
         result = await run_in_threadpool(store.save, assignment_id, who.annotator_id or "", answer, action == "submit")
         assert result is not None  # ownership was checked just above
