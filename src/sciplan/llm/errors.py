@@ -12,6 +12,7 @@ __all__ = [
     "RequestRejectedError",
     "RetryableError",
     "BackendUnavailableError",
+    "LocalServerCrashedError",
 ]
 
 
@@ -29,6 +30,14 @@ class MissingKeyError(LLMError):
 
 class BackendUnavailableError(LLMError):
     """The backend's library or model file is not installed."""
+
+
+class LocalServerCrashedError(LLMError):
+    """The local model server (a child process) died or hung; the message names the cause and the fix."""
+
+    def __init__(self, message: str, *, returncode: int | None = None) -> None:
+        super().__init__(message)
+        self.returncode = returncode
 
 
 class UnreachableError(LLMError):
