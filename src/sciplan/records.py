@@ -139,7 +139,11 @@ class Goal(Record):
                 if not isinstance(text, str):
                     raise ValueError(f"rubric item {k + 1} has no text")
                 texts.append(text)
-                weights.append(float(item.get("weight", item.get("points", 1.0))))
+                raw = item.get("weight", item.get("points", 1.0))
+                try:
+                    weights.append(float(raw))
+                except (TypeError, ValueError):
+                    raise ValueError(f"rubric item {k + 1} has weight {raw!r}, not a number") from None
                 if item.get("veto"):
                     veto.append(k)
             else:

@@ -171,7 +171,7 @@ class RubricBuffer:
         verdicts = [grade_verdicts(goal, g) for g in grades if g is not None and not g.failed]
         retired: list[BufferItem] = []
         for i, item in enumerate(act):
-            seen = [v[i] for v in verdicts if v[i] is not None]
+            seen = [bool(v[i]) for v in verdicts if v[i] is not None]
             if len(seen) < 2:
                 continue  # one verdict says nothing about spread
             item.last_pass_rate = sum(seen) / len(seen)
