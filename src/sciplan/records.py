@@ -139,7 +139,7 @@ class Goal(Record):
                 if not isinstance(text, str):
                     raise ValueError(f"rubric item {k + 1} has no text")
                 texts.append(text)
-                raw = item.get("weight", item.get("points", 1.0))
+                raw: Any = item.get("weight", item.get("points", 1.0))
                 try:
                     weights.append(float(raw))
                 except (TypeError, ValueError):
