@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers.scripted import scripted_model
 
+from helpers.scripted import scripted_model
 from sciplan.grade import RewardConfig, RubricReward
 from sciplan.grade.listwise import ListwiseConfig, ListwiseGrader, parse_scores, shared_prefix
 from sciplan.records import Plan

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sciplan.grade.guidelines import GuidelineSet, load_guidelines
 from sciplan.grade.injection import scan_plan
-from sciplan.llm import BoundedAnswer, LLMError, Model, ModelSettings, get_model, stage
+from sciplan.llm import BoundedAnswer, LLMError, Message, Model, ModelSettings, get_model, stage
 from sciplan.prompts import render
 from sciplan.records import Goal, Grade, Plan, make_id
 
@@ -113,7 +113,7 @@ class ListwiseGrader:
         """The id this grader gives its grade of `plan`."""
         return make_id("grade", plan.id, self.name, "listwise", "both", self.guidelines.tag)
 
-    def messages(self, goal: Goal, texts: Sequence[str]) -> list[dict[str, str]]:
+    def messages(self, goal: Goal, texts: Sequence[str]) -> list[Message]:
         """The prompt for one group: system (instructions), user (goal, rubric, shared opening, fenced plans)."""
         prefix = shared_prefix(texts, self.config.min_shared_chars)
         shown = [t[len(prefix):] for t in texts] if prefix else list(texts)
@@ -190,8 +190,9 @@ def parse_scores(entries: Sequence[Any], n: int, reason_chars: int = 200) -> dic
     for e in entries:
         if not isinstance(e, dict):
             continue
+        plan: Any, score: Any = e.get("plan"), e.get("score")
         try:
-            k, s = int(e.get("plan")), round(float(e.get("score")))
+            k, s = int(plan), round(float(score))
         except (TypeError, ValueError):
             continue
         if 1 <= k <= n and 0 <= s <= MAX_SCORE and k not in out:
