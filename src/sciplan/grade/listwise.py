@@ -190,7 +190,8 @@ def parse_scores(entries: Sequence[Any], n: int, reason_chars: int = 200) -> dic
     for e in entries:
         if not isinstance(e, dict):
             continue
-        plan: Any, score: Any = e.get("plan"), e.get("score")
+        plan: Any = e.get("plan")
+        score: Any = e.get("score")
         try:
             k, s = int(plan), round(float(score))
         except (TypeError, ValueError):
