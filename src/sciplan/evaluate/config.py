@@ -55,6 +55,8 @@ class EvalConfig(BaseModel):
     # Settings for every model called (concurrency, timeouts, cache).
     settings: ModelSettings = Field(default_factory=ModelSettings)
     stats: StatsConfig = Field(default_factory=StatsConfig)
+    # Pairwise judges: each model's plan against the baseline's, judged in both orders.
+    pairwise: list[str] = Field(default_factory=list)
     # Grade the goals' reference solutions too, as the "paper authors" row beside the models.
     references: bool = True
     # Example plan pairs shown in the report.
@@ -62,7 +64,7 @@ class EvalConfig(BaseModel):
     # Human labels (a study export or the simple format in `sciplan.evaluate.humans`).
     human_labels: Path | None = None
 
-    @field_validator("models", "jury", mode="before")
+    @field_validator("models", "jury", "pairwise", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
         # "M1,M2" on the command line, a list in YAML.
@@ -70,7 +72,7 @@ class EvalConfig(BaseModel):
             return [s.strip() for s in value.split(",") if s.strip()]
         return value
 
-    @field_validator("models", "jury")
+    @field_validator("models", "jury", "pairwise")
     @classmethod
     def _canonical(cls, specs: list[str]) -> list[str]:
         # Plans and grades record the canonical spelling (`Model.name`): compare in it too.

@@ -22,6 +22,7 @@ from sciplan.errors import SciplanError
 from sciplan.evaluate.config import EvalConfig
 from sciplan.evaluate.frames import EvalData
 from sciplan.evaluate.humans import HumanLabels, human_agreement, load_human_labels
+from sciplan.evaluate.pairwise import PairVerdict, judge_pairs, pairwise_table
 from sciplan.evaluate.progress import Progress, RichProgress
 from sciplan.evaluate.report import render_report, write_report
 from sciplan.evaluate.tables import EvalTables, build_tables, ci_method, write_tables
@@ -194,6 +195,8 @@ async def run_eval(
     new_plans = await _generate(chosen, config, out, progress)
     plans = _plans_for(out, chosen, config)
     new_grades = await _grade(chosen, plans, config, out, progress)
+    if config.pairwise:
+        await judge_pairs(chosen, plans, config, out)
     result = analyse(out, chosen, config, human=human)
     result.new_plans, result.new_grades = new_plans, new_grades
     return result
@@ -224,6 +227,11 @@ def analyse(out: Path, goals: Sequence[Goal], config: EvalConfig, *, human: Huma
         guideline_ids=guidelines.ids,
         human_agreement=human_agreement(human, data) if human is not None else None,
     )
+    if config.pairwise:
+        verdicts = [v for v in read_records(out / "pairwise.jsonl", PairVerdict) if v.judge in config.pairwise]
+        tables.pairwise = pairwise_table(verdicts, n_boot=config.stats.bootstrap, level=config.stats.level,
+                                         seed=config.stats.seed, clusters=dict(zip(
+                                             data.goals, data.clusters(list(data.goals)), strict=True)))
     files = write_tables(tables, out / "tables")
     html = render_report(
         data,

@@ -12,6 +12,7 @@
 | `agreement` | judge pair (Cohen's κ) and all judges (Fleiss' κ, Krippendorff's α) on item verdicts |
 | `judges` | judge: grades, failed grades, parse rate |
 | `ranking` | model (with more than two): Bradley–Terry rating on the Elo scale, bootstrap CI |
+| `pairwise` | pairwise judge × model vs the baseline, both orders: win rate, order agreement, first-shown wins |
 
 Every interval resamples whole papers by default (`StatsConfig.resample`): a goal's
 paper is its cluster, since goals of one paper are not independent.
@@ -57,6 +58,7 @@ class EvalTables:
     agreement: pd.DataFrame
     judges: pd.DataFrame | None = None
     ranking: pd.DataFrame | None = None
+    pairwise: pd.DataFrame | None = None
     human_agreement: pd.DataFrame | None = None
 
     def frames(self) -> dict[str, pd.DataFrame]:
