@@ -116,8 +116,9 @@ def run_checks(model: Path | None = None, generate: bool = True) -> list[Check]:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     threads = ModelSettings().n_threads or min(2, usable or 1)
+    omp = os.environ.get("OMP_WAIT_POLICY", "PASSIVE (set by sciplan)")
     checks.append(Check("threads", "info", f"{os.cpu_count()} CPUs, {usable} usable by this process; local model "
-                        f"threads {threads}; load {load:.1f}; OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'PASSIVE (set by sciplan)')}"))
+                        f"threads {threads}; load {load:.1f}; OMP_WAIT_POLICY={omp}"))
     model_check, path = _model_check(model)
     checks.append(model_check)
     settings = ModelSettings()

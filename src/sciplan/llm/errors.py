@@ -13,6 +13,7 @@ __all__ = [
     "RetryableError",
     "BackendUnavailableError",
     "LocalServerCrashedError",
+    "FATAL_ERRORS",
 ]
 
 
@@ -67,3 +68,11 @@ class RetryableError(LLMError):
         self.kind = kind
         self.retry_after = retry_after
         self.status = status
+
+
+# Errors that end a whole stage rather than one record: every later call would fail the
+# same way (no server, no key, no library, a model server that crashed), so the stage
+# stops, is recorded as failed, and a rerun resumes it.
+FATAL_ERRORS: tuple[type[LLMError], ...] = (
+    UnreachableError, MissingKeyError, BackendUnavailableError, UnknownProviderError, LocalServerCrashedError,
+)

@@ -137,7 +137,7 @@ class Model:
                         raw = await self.backend.complete(req)
                     else:
                         raw = await asyncio.wait_for(self.backend.complete(req), timeout=s.timeout + 5)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     last = RetryableError(f"{self.backend.endpoint()}: no answer within {s.timeout:g}s", kind="timeout")
                 except RetryableError as exc:
                     last = exc

@@ -54,7 +54,9 @@ def run_selftest(options: ServerOptions | None = None, *, timeout: float = 180.0
         if not tokens:
             return SelfTestResult(False, time.perf_counter() - start, f"the local model generated nothing: {str(data)[:200]}")
         elapsed = time.perf_counter() - start
-        return SelfTestResult(True, elapsed, f"{options.model.name} generated {tokens} token in {elapsed:.2f}s (subprocess, load included)")
+        return SelfTestResult(
+            True, elapsed, f"{options.model.name} generated {tokens} token in {elapsed:.2f}s (subprocess, load included)"
+        )
     except SciplanError as exc:
         return SelfTestResult(False, time.perf_counter() - start, str(exc))
     finally:

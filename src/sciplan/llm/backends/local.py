@@ -20,6 +20,7 @@ from sciplan.llm.errors import BackendUnavailableError, RequestRejectedError, Re
 from sciplan.llm.grammar import grammar_safe_schema
 from sciplan.llm.request import Request
 from sciplan.llm.server import LocalServer, ServerOptions, local_server
+from sciplan.llm.spec import ModelSettings, ModelSpec
 
 __all__ = ["LocalBackend"]
 
@@ -29,7 +30,7 @@ class LocalBackend(OpenAIBackend):
 
     default_structured = "json_schema"
 
-    def __init__(self, spec, settings) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, spec: ModelSpec, settings: ModelSettings) -> None:
         super().__init__(spec, settings)
         self._server: LocalServer | None = None
 
