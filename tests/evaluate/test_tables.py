@@ -145,3 +145,14 @@ def test_agreement_reports_krippendorff_alpha_beside_fleiss(tables):
     a = tables.agreement.set_index("measure")
     assert {"fleiss_kappa", "krippendorff_alpha"} <= set(a.index)
     assert a.loc["krippendorff_alpha"].units == a.loc["fleiss_kappa"].units
+
+
+def test_weighted_goals_score_by_the_healthbench_rule(hand):
+    # g1's second item becomes a pitfall worth −1: B met both items on g1 by J1 -> (1 − 1) / 1 = 0.
+    goals = [g.model_copy(update={"weights": [1.0, -1.0]}) if g.id == "g1" else g for g in hand.goals]
+    data = EvalData.build(goals, hand.plans, hand.grades)
+    s = data.scores
+    b_g1 = s[(s.goal_id == "g1") & (s.model == "B") & (s.judge == "J1")].score.iloc[0]
+    a_g1 = s[(s.goal_id == "g1") & (s.model == "A") & (s.judge == "J1")].score.iloc[0]
+    assert b_g1 == 0.0 and a_g1 == 1.0  # A met only the positive item
+    assert s[(s.goal_id == "g2") & (s.model == "B") & (s.judge == "J1")].score.iloc[0] == 0.5  # unchanged

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sciplan.grade.weights import rescore
 from sciplan.records import Goal, Grade, Plan
 
 __all__ = ["ALL", "JURY", "EvalData", "item_indices", "item_verdicts"]
@@ -94,7 +95,8 @@ class EvalData:
             if g.id not in by_id or _usable(g) or not _usable(by_id[g.id]):
                 by_id[g.id] = g
         grades = list(by_id.values())
-        kept = [g for g in grades if g.plan_id in pmap]
+        # Weighted and pitfall items score by HealthBench's rule (plain rubrics are unchanged).
+        kept = [rescore(gmap[pmap[g.plan_id].goal_id], g)[0] for g in grades if g.plan_id in pmap]
         return cls(
             goals=gmap,
             plans=pmap,

@@ -82,8 +82,12 @@ def grade_verdicts(goal: Goal, grade: Grade) -> list[bool | None]:
 
 
 def rescore(goal: Goal, grade: Grade) -> tuple[Grade, WeightedScore | None]:
-    """`grade` with its score recomputed from `goal`'s weights (unchanged for a plain rubric or a failed grade)."""
-    if grade.failed or grade.score is None or not (goal.weights or goal.veto):
+    """`grade` with its score recomputed from `goal`'s weights.
+
+    Unchanged for a plain rubric, a failed grade, or a grade without item verdicts (a
+    Likert or listwise score has nothing to weigh).
+    """
+    if grade.failed or grade.score is None or not grade.items or not (goal.weights or goal.veto):
         return grade, None
     w = weighted_score(goal, grade_verdicts(goal, grade))
     meta = {**grade.meta, "weighted": {"earned": w.earned, "positive": w.positive, "vetoed": list(w.vetoed)}}
