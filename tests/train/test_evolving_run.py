@@ -13,7 +13,8 @@ from sciplan.records import Goal, Grade, GradeItem
 from sciplan.train import latest_checkpoint, load_train_config, run_training
 from sciplan.train.rubric_buffer import BUFFER_FILE, RubricBuffer
 
-pytestmark = pytest.mark.model
+# Two GRPO steps and a resumed one on 2 shared CPU cores: minutes, more under load.
+pytestmark = [pytest.mark.model, pytest.mark.timeout(1800)]
 
 WEIGHTED = [
     Goal(id="e-ml", domain="ml", split="train",
@@ -31,6 +32,7 @@ def evolving(tmp_path_factory, fresh_policy, kit):
     data = kit.tiny_config(
         root / "out", goals,
         validation={"every": 0, "at_start": False},
+        save_merged=False,
         veto={"floor": 0.0},
         length_guard={"mode": "penalty", "coef": 0.2, "max_penalty": 0.2},
         evolving_rubrics={"enabled": True, "saturation_window": 1, "min_active": 1, "proposer": "local:smollm2",

@@ -89,7 +89,7 @@ def _weighted_means(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def bootstrap_ci(
-    values: Sequence[float],
+    values: Sequence[float] | np.ndarray,
     *,
     clusters: Sequence[Hashable] | None = None,
     n_boot: int = 2000,

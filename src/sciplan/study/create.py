@@ -132,7 +132,7 @@ def _read(path: str | os.PathLike[str], model: type, what: str, skipped: list[st
     if not p.is_file():
         raise SciplanError(f"{p}: no such {what} file")
     report = JsonlReport(p)
-    records = read_records(p, model, report)
+    records: list = read_records(p, model, report)
     skipped += [f"{p}:{line}: skipped ({why})" for line, why in report.bad_lines]
     if report.torn_tail:
         skipped.append(f"{p}: skipped a torn last line")
