@@ -70,3 +70,19 @@ async def test_the_listwise_grader_as_the_reward(goal):
     reward = RubricReward(ListwiseGrader(model), {goal.id: goal}, RewardConfig(max_plan_length=50))
     out = await reward(prompts=["p", "p"], completions=["A careful plan.", "A bad plan."], goal_id=[goal.id] * 2)
     assert out == pytest.approx([0.9, 0.2]) and len(model.backend.requests) == 1
+
+
+@pytest.mark.model
+async def test_the_bundled_model_grades_a_group_listwise(_isolated_cache, goal):
+    from sciplan.llm import ModelSettings
+
+    grader = ListwiseGrader("local:smollm2", ListwiseConfig(max_tokens=120, retries=0),
+                            settings=ModelSettings(cache=False, n_threads=2))
+    texts = ["We grow 60 plants in 12 plots under three watering schedules and weigh the fruit at harvest.",
+             "We water the tomatoes."]
+    grades = await grader.grade_group(goal, plans(goal, texts))
+    assert grader.name == "local:smollm2 [listwise]" and [g.plan_id for g in grades] == ["p0", "p1"]
+    # One real call for the group; each plan has a 0–1 score or a failure that says why.
+    for g in grades:
+        assert (g.score is not None and 0 <= g.score <= 1) or (g.failed and g.error)
+        assert g.meta["attempts"] == 1 and g.meta["group"] == 2

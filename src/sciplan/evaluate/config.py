@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sciplan.config import load_config
 from sciplan.errors import SciplanError
 from sciplan.grade import GraderConfig
+from sciplan.grade.listwise import ListwiseConfig
 from sciplan.llm import DEFAULT_MODEL, ModelSettings, UnknownProviderError, parse_spec
 from sciplan.plan import PlanConfig
 
@@ -55,6 +56,9 @@ class EvalConfig(BaseModel):
     # Settings for every model called (concurrency, timeouts, cache).
     settings: ModelSettings = Field(default_factory=ModelSettings)
     stats: StatsConfig = Field(default_factory=StatsConfig)
+    # Judges that grade each goal's plans in one listwise call, beside the jury (grades named "MODEL [listwise]").
+    listwise_jury: list[str] = Field(default_factory=list)
+    listwise: ListwiseConfig = Field(default_factory=ListwiseConfig)
     # Pairwise judges: each model's plan against the baseline's, judged in both orders.
     pairwise: list[str] = Field(default_factory=list)
     # Grade the goals' reference solutions too, as the "paper authors" row beside the models.
@@ -64,7 +68,7 @@ class EvalConfig(BaseModel):
     # Human labels (a study export or the simple format in `sciplan.evaluate.humans`).
     human_labels: Path | None = None
 
-    @field_validator("models", "jury", "pairwise", mode="before")
+    @field_validator("models", "jury", "pairwise", "listwise_jury", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
         # "M1,M2" on the command line, a list in YAML.
@@ -72,7 +76,7 @@ class EvalConfig(BaseModel):
             return [s.strip() for s in value.split(",") if s.strip()]
         return value
 
-    @field_validator("models", "jury", "pairwise")
+    @field_validator("models", "jury", "pairwise", "listwise_jury")
     @classmethod
     def _canonical(cls, specs: list[str]) -> list[str]:
         # Plans and grades record the canonical spelling (`Model.name`): compare in it too.

@@ -26,7 +26,8 @@ from sciplan.evaluate.pairwise import PairVerdict, judge_pairs, pairwise_table
 from sciplan.evaluate.progress import Progress, RichProgress
 from sciplan.evaluate.report import render_report, write_report
 from sciplan.evaluate.tables import EvalTables, build_tables, ci_method, write_tables
-from sciplan.grade import Grader, Jury, grade_id, load_guidelines
+from sciplan.grade import Grader, Jury, load_guidelines
+from sciplan.grade.listwise import ListwiseGrader, listwise_name
 from sciplan.jsonl import JsonlReport, JsonlWriter, read_records
 from sciplan.llm import get_model, stage
 from sciplan.plan import plan_id, write_plans
@@ -104,7 +105,14 @@ def reference_plans(goals: Sequence[Goal]) -> list[Plan]:
 
 def _jury(config: EvalConfig) -> Jury:
     settings = config.settings
-    return Jury([Grader(m, config.grader, settings=settings, stage_name="eval-grade") for m in config.jury])
+    graders: list = [Grader(m, config.grader, settings=settings, stage_name="eval-grade") for m in config.jury]
+    graders += [ListwiseGrader(m, config.listwise, settings=settings, stage_name="eval-grade") for m in config.listwise_jury]
+    return Jury(graders)
+
+
+def judge_names(config: EvalConfig) -> set[str]:
+    """The grader names of this evaluation's judges (listwise ones marked)."""
+    return set(config.jury) | {listwise_name(m) for m in config.listwise_jury}
 
 
 async def _generate(goals: list[Goal], config: EvalConfig, out: Path, progress: Progress) -> int:
@@ -140,7 +148,7 @@ async def _grade(goals: list[Goal], plans: list[Plan], config: EvalConfig, out: 
     previous = {g.id: g for g in read_records(path, Grade)}
 
     def done(grader: Grader, plan: Plan) -> bool:
-        g = previous.get(grade_id(plan.id, grader.name, grader.config, grader.guidelines))
+        g = previous.get(grader.grade_id_for(plan))
         return g is not None and not (config.retry_failed and g.failed)
 
     by_goal = {g.id: g for g in goals}
@@ -171,7 +179,7 @@ async def _grade(goals: list[Goal], plans: list[Plan], config: EvalConfig, out: 
 
 def _check_models(config: EvalConfig) -> None:
     """Fail now, naming the model, if a model or judge cannot be used (key, file, library)."""
-    for spec in dict.fromkeys([*config.models, *config.jury]):
+    for spec in dict.fromkeys([*config.models, *config.jury, *config.listwise_jury, *config.pairwise]):
         get_model(spec, config.settings).check_ready()
 
 
@@ -212,7 +220,7 @@ def _plans_for(out: Path, goals: list[Goal], config: EvalConfig) -> list[Plan]:
 def analyse(out: Path, goals: Sequence[Goal], config: EvalConfig, *, human: HumanLabels | None = None) -> EvalResult:
     """Tables and report from what `out` holds for these goals, models and judges (no model calls)."""
     plans = _plans_for(out, list(goals), config)
-    judges = set(config.jury)
+    judges = judge_names(config)
     grades = [g for g in read_records(out / "grades.jsonl", Grade) if g.grader in judges]
     data = EvalData.build(goals, plans, grades)
     guidelines = load_guidelines(config.grader.guidelines)

@@ -25,7 +25,7 @@ from sciplan.llm import BoundedAnswer, LLMError, Message, Model, ModelSettings, 
 from sciplan.prompts import render
 from sciplan.records import Goal, Grade, Plan, make_id
 
-__all__ = ["ListwiseConfig", "ListwiseGrader", "listwise_answer", "shared_prefix"]
+__all__ = ["ListwiseConfig", "ListwiseGrader", "listwise_answer", "listwise_name", "shared_prefix"]
 
 MAX_SCORE = 10
 
@@ -47,6 +47,12 @@ class ListwiseConfig(BaseModel):
     temperature: float = 0.0
     seed: int | None = 0
     retries: int = Field(1, ge=0)
+
+
+def listwise_name(model: str) -> str:
+    """The judge name a listwise grader's grades carry: the model's, marked, so it stays apart from
+    the same model grading plan by plan in one jury."""
+    return f"{model} [listwise]"
 
 
 def listwise_answer(n: int, reason_chars: int) -> type[BoundedAnswer]:
@@ -107,7 +113,7 @@ class ListwiseGrader:
 
     @property
     def name(self) -> str:
-        return self.model.name
+        return listwise_name(self.model.name)
 
     def grade_id_for(self, plan: Plan) -> str:
         """The id this grader gives its grade of `plan`."""

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sciplan.config import load_yaml
 from sciplan.errors import SciplanError
 from sciplan.grade.config import GraderConfig, RewardConfig
+from sciplan.grade.listwise import ListwiseConfig
 from sciplan.grade.weights import VetoConfig
 from sciplan.llm import ModelSettings
 from sciplan.plan import PlanConfig
@@ -88,6 +89,8 @@ class GraderSettings(_Strict):
     model: str = "policy"
     settings: ModelSettings = Field(default_factory=lambda: ModelSettings(cache=False))
     grader: GraderConfig = Field(default_factory=GraderConfig)
+    # Grade each group in one listwise call instead (RULER-style relative scores; an ablation).
+    listwise: ListwiseConfig | None = None
     reward: RewardConfig = Field(default_factory=RewardConfig)
     # A grader that cannot be reached at all (its server died): the step's grading is
     # retried `outage_retries` times, `outage_wait` seconds apart; then `skip` records

@@ -18,6 +18,7 @@ from typing import Any
 
 from sciplan.errors import SciplanError
 from sciplan.grade import Grader, RubricReward
+from sciplan.grade.listwise import ListwiseGrader
 from sciplan.llm import get_model, stage
 from sciplan.records import Goal
 from sciplan.train.config import TrainConfig
@@ -42,7 +43,9 @@ def make_reward(config: TrainConfig, goals: list[Goal], tokenizer: Any = None, *
     spec = model or frozen_grader_spec(config.grader.model, config.policy.model)
     llm = get_model(spec, settings or config.grader.settings)
     llm.check_ready()  # a missing key or model file is one clear error now, not a failed step later
-    grader = Grader(llm, config.grader.grader, stage_name="train")
+    grader: Any = Grader(llm, config.grader.grader, stage_name="train")
+    if model is None and config.grader.listwise is not None:  # the training grader only, never the judge
+        grader = ListwiseGrader(llm, config.grader.listwise, stage_name="train")
     count = None
     if config.grader.reward.length_unit == "tokens":
         if tokenizer is None:
