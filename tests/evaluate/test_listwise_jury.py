@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sciplan.evaluate import JURY, EvalConfig, EvalData, StatsConfig, build_tables
-from sciplan.evaluate.runner import _jury, judge_names
+from sciplan.evaluate.runner import _judges, judge_names
 from sciplan.grade import Grader
 from sciplan.grade.listwise import ListwiseGrader, listwise_name
 
@@ -14,7 +14,7 @@ SPEC = "openai:j@http://127.0.0.1:1/v1"
 
 def test_the_jury_holds_per_plan_and_listwise_graders_under_distinct_names():
     cfg = EvalConfig(jury=[SPEC], listwise_jury=[SPEC])
-    graders = _jury(cfg).graders
+    graders = _judges(cfg)
     assert [type(g) for g in graders] == [Grader, ListwiseGrader]
     assert [g.name for g in graders] == [SPEC, f"{SPEC} [listwise]"]
     assert judge_names(cfg) == {SPEC, listwise_name(SPEC)}

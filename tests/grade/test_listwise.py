@@ -36,7 +36,7 @@ async def test_one_call_scores_every_plan_of_the_group(goal):
     assert user.count("standard template of our lab") == 1 and user.count("<<<END PLAN") == 4
     assert "Rubric items (4):" in user and goal.rubric[0] in user
     # The prompt tokens of the one call are shared out over the plans.
-    assert grades[0].meta["tokens"]["prompt"] == pytest.approx(10 / 4)
+    assert grades[0].meta["group_tokens"]["prompt"] == 10 and grades[0].tokens.prompt == 10 // 4
 
 
 async def test_a_missing_or_bad_entry_fails_only_its_plan(goal):
@@ -85,4 +85,4 @@ async def test_the_bundled_model_grades_a_group_listwise(_isolated_cache, goal):
     # One real call for the group; each plan has a 0–1 score or a failure that says why.
     for g in grades:
         assert (g.score is not None and 0 <= g.score <= 1) or (g.failed and g.error)
-        assert g.meta["attempts"] == 1 and g.meta["group"] == 2
+        assert g.attempts == 1 and g.meta["group"] == 2

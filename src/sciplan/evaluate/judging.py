@@ -23,7 +23,7 @@ def judge_table(data: EvalData) -> pd.DataFrame:
         gs = [g for g in data.grades if g.grader == judge]
         failed = sum(g.failed for g in gs)
         # A grade that needed more than one attempt parsed only after a repair turn.
-        repaired = sum(1 for g in gs if not g.failed and int(g.meta.get("attempts", 1) or 1) > 1)
+        repaired = sum(1 for g in gs if not g.failed and g.attempts > 1)
         rows.append(
             {
                 "judge": judge,

@@ -26,7 +26,7 @@ from sciplan.evaluate.pairwise import PairVerdict, judge_pairs, pairwise_table
 from sciplan.evaluate.progress import Progress, RichProgress
 from sciplan.evaluate.report import render_report, write_report
 from sciplan.evaluate.tables import EvalTables, build_tables, ci_method, write_tables
-from sciplan.grade import Grader, Jury, load_guidelines
+from sciplan.grade import Grader, grade, guidelines_for, latest, pending
 from sciplan.grade.listwise import ListwiseGrader, listwise_name
 from sciplan.jsonl import JsonlReport, JsonlWriter, read_records
 from sciplan.llm import get_model, stage
@@ -103,11 +103,13 @@ def reference_plans(goals: Sequence[Goal]) -> list[Plan]:
     ]
 
 
-def _jury(config: EvalConfig) -> Jury:
+def _judges(config: EvalConfig) -> list[Grader]:
+    """The jury's graders, plan by plan, then the listwise judges (their grades named "MODEL [listwise]")."""
     settings = config.settings
     graders: list = [Grader(m, config.grader, settings=settings, stage_name="eval-grade") for m in config.jury]
-    graders += [ListwiseGrader(m, config.listwise, settings=settings, stage_name="eval-grade") for m in config.listwise_jury]
-    return Jury(graders)
+    graders += [ListwiseGrader(m, config.listwise, settings=settings, stage_name="eval-grade")
+                for m in config.listwise_jury]
+    return graders
 
 
 def judge_names(config: EvalConfig) -> set[str]:
@@ -143,38 +145,18 @@ async def _generate(goals: list[Goal], config: EvalConfig, out: Path, progress: 
 
 async def _grade(goals: list[Goal], plans: list[Plan], config: EvalConfig, out: Path, progress: Progress) -> int:
     """Every judge's grade of every plan not yet in `out/grades.jsonl`; returns how many were written."""
-    jury = _jury(config)
+    judges = _judges(config)
     path = out / "grades.jsonl"
-    previous = {g.id: g for g in read_records(path, Grade)}
-
-    def done(grader: Grader, plan: Plan) -> bool:
-        g = previous.get(grader.grade_id_for(plan))
-        return g is not None and not (config.retry_failed and g.failed)
-
-    by_goal = {g.id: g for g in goals}
-    work: list[tuple[Grader, Goal, list[Plan]]] = []
-    for grader in jury.graders:
-        for goal in goals:
-            todo = [p for p in plans if p.goal_id == goal.id and not done(grader, p)]
-            if todo:
-                work.append((grader, by_goal[goal.id], todo))
-    total = len(jury.graders) * len(plans)
+    done = {g.id for g in latest(read_records(path, Grade)) if not (config.retry_failed and g.failed)}
+    total = len(judges) * len(plans)
     progress.start("grades", total)
-    progress.advance("grades", total - sum(len(t) for _, _, t in work))
-    written = 0
+    progress.advance("grades", total - sum(len(ps) for _, _, ps in pending(judges, plans, done)))
+    # The batch grader groups plans by goal and judge, so a server's prefix cache
+    # serves the judge's shared prompt (instructions, goal, rubric, reference).
     with JsonlWriter(path) as writer:
-
-        async def one(grader: Grader, goal: Goal, todo: list[Plan]) -> None:
-            nonlocal written
-            # One group per goal and judge: the judge's prompt prefix (goal, rubric,
-            # guidelines) is shared, so a server's prefix cache serves the group.
-            for grade in await grader.grade_group(goal, todo):
-                writer.write(grade)
-                written += 1
-                progress.advance("grades")
-
-        await asyncio.gather(*(one(*w) for w in work))
-    return written
+        grades = await grade(judges, goals, plans, done=done, on_grade=lambda _p, g: writer.write(g),
+                             on_progress=lambda n: progress.advance("grades", n))
+    return len(grades)
 
 
 def _check_models(config: EvalConfig) -> None:
@@ -223,7 +205,7 @@ def analyse(out: Path, goals: Sequence[Goal], config: EvalConfig, *, human: Huma
     judges = judge_names(config)
     grades = [g for g in read_records(out / "grades.jsonl", Grade) if g.grader in judges]
     data = EvalData.build(goals, plans, grades)
-    guidelines = load_guidelines(config.grader.guidelines)
+    guidelines = guidelines_for(config.grader)
     if human is None and config.human_labels is not None:
         human = load_human_labels(config.human_labels)
     models = list(config.models) + ([AUTHORS] if AUTHORS in data.models else [])

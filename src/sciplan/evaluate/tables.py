@@ -108,6 +108,10 @@ def ci_method(stats: StatsConfig) -> str:
     return f"percentile bootstrap over {unit}, {stats.bootstrap} resamples, {stats.level:.0%}"
 
 
+SCORE_TABLE_COLUMNS = ["model", "domain", "judge", "goals", "mean", "ci_low", "ci_high", "ci_method",
+                       "mean_failed_as_0", "failed_grades"]
+
+
 def score_table(
     data: EvalData, models: list[str], judges: list[str], domains: list[str], stats: StatsConfig
 ) -> pd.DataFrame:
@@ -124,6 +128,8 @@ def score_table(
                 if values.size == 0 and sel.empty:
                     continue
                 lo, hi = bootstrap_ci(values, **_ci_kwargs(stats, data, list(col.index)))
+                # The same mean with failed grades counted as 0 (mean over samples, then goals).
+                as_zero = sel.groupby("goal_id").score_failed_as_0.mean()
                 rows.append(
                     {
                         "model": model,
@@ -134,12 +140,12 @@ def score_table(
                         "ci_low": lo,
                         "ci_high": hi,
                         "ci_method": ci_method(stats),
+                        "mean_failed_as_0": float(as_zero.mean()) if not as_zero.empty else None,
                         # The jury row counts the failed grades of all judges.
                         "failed_grades": int(sel.failed.sum()),
                     }
                 )
-    cols = ["model", "domain", "judge", "goals", "mean", "ci_low", "ci_high", "ci_method", "failed_grades"]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=SCORE_TABLE_COLUMNS)
 
 
 def goal_score_table(data: EvalData, models: list[str]) -> pd.DataFrame:

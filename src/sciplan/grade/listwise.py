@@ -23,7 +23,7 @@ from sciplan.grade.guidelines import GuidelineSet, load_guidelines
 from sciplan.grade.injection import scan_plan
 from sciplan.llm import BoundedAnswer, LLMError, Message, Model, ModelSettings, get_model, stage
 from sciplan.prompts import render
-from sciplan.records import Goal, Grade, Plan, make_id
+from sciplan.records import Goal, Grade, GradeTokens, Plan, make_id
 
 __all__ = ["ListwiseConfig", "ListwiseGrader", "listwise_answer", "listwise_name", "shared_prefix"]
 
@@ -146,8 +146,8 @@ class ListwiseGrader:
 
     def _grade(self, goal: Goal, plan: Plan, group: int, flags: list[str]) -> Grade:
         return Grade(id=self.grade_id_for(plan), goal_id=goal.id, plan_id=plan.id, grader=self.name,
-                     variant="listwise", flags=flags,
-                     meta={"view": "listwise", "guidelines": self.guidelines.tag, "group": group})
+                     variant="listwise", view="both", guidelines=self.guidelines.tag, flags=flags,
+                     meta={"group": group})
 
     async def _call(self, goal: Goal, plans: list[Plan]) -> list[Grade]:
         cfg = self.config
@@ -167,11 +167,12 @@ class ListwiseGrader:
             return [self._fail(g, f"model call failed: {exc}") for g in grades]
         usage = res.completion.usage if res.completion is not None else None
         for g in grades:
-            g.meta["attempts"] = res.attempts
+            g.attempts = res.attempts
             if usage is not None:
-                # The call's tokens, shared out: what one plan cost in this group.
-                g.meta["tokens"] = {"prompt": usage.prompt_tokens / len(plans),
-                                    "completion": usage.completion_tokens / len(plans)}
+                # The call's tokens, shared out (what one plan cost in this group), and the call's own.
+                g.tokens = GradeTokens(prompt=usage.prompt_tokens // len(plans),
+                                       completion=usage.completion_tokens // len(plans))
+                g.meta["group_tokens"] = {"prompt": usage.prompt_tokens, "completion": usage.completion_tokens}
         if res.value is None:
             return [self._fail(g, f"unusable listwise answer: {res.error}") for g in grades]
         scores = parse_scores(res.value.scores, len(plans), cfg.reason_chars)  # type: ignore[attr-defined]

@@ -68,6 +68,10 @@ class LocalBackend(OpenAIBackend):
         body.setdefault("top_k", 0)
         body.setdefault("min_p", 0.0)
         body.setdefault("top_p", 1.0)
+        if req.seed is not None and req.temperature > 0:
+            # A reused prefix is evaluated in other batch shapes, which moves the logits a
+            # little: a seeded sample would then differ between a first call and a repeat.
+            body.setdefault("cache_prompt", False)
         return body
 
     async def complete(self, request: Request) -> Completion:
