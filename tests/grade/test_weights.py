@@ -79,3 +79,15 @@ def test_rescore_a_grade_by_text_or_index():
     plain = Goal(id="p", text="t", rubric=["a", "b"])
     same, none = rescore(plain, grade)
     assert same is grade and none is None  # a plain rubric keeps the grader's own score
+
+
+async def test_the_grader_scores_weighted_items_by_the_healthbench_rule(scripted_grader, answers, make_plan):
+    # Items 1 and 3 met, item 2 violates G1, the pitfall (item 4) is shown: (5 + 2 − 4) / 10.
+    grader = scripted_grader([answers.verdicts([], ["G1"], [], [])])
+    grade = await grader.grade(GOAL, make_plan(goal=GOAL))
+    assert [i.satisfied for i in grade.items] == [True, False, True, True]
+    assert grade.score == pytest.approx(0.3) and grade.meta["weighted"] == {"earned": 3.0, "positive": 10.0, "vetoed": [3]}
+    # The same answer on a plain rubric keeps the share of items met.
+    plain = GOAL.model_copy(update={"weights": [], "veto": []})
+    again = await scripted_grader([answers.verdicts([], ["G1"], [], [])]).grade(plain, make_plan(goal=plain))
+    assert again.score == pytest.approx(0.75) and "weighted" not in again.meta
