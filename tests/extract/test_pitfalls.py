@@ -47,3 +47,11 @@ async def test_extracted_goals_carry_pitfalls_at_negative_weight(tmp_path, model
     # A plan meeting every positive item but showing the pitfall: (n − 1) / n under HealthBench's rule.
     n = len(goal.rubric) - 1
     assert weighted_score(goal, [True] * n + [True]).score == (n - 1) / n
+
+
+def test_the_released_schema_gets_positive_items_only():
+    from sciplan.extract.rpg import goal_to_row
+
+    g = Goal(id="g", text="t", rubric=["Do this.", {"text": "Never that.", "weight": -1}, {"text": "And this.", "weight": 2}])
+    assert goal_to_row(g)["Rubric"] == ["Do this.", "And this."]
+    assert goal_to_row(Goal(id="p", text="t", rubric=["a", "b"]))["Rubric"] == ["a", "b"]
