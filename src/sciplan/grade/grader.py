@@ -194,7 +194,7 @@ class Grader:
 
     def _unsatisfied(self, grade: Grade, ctx: GradeContext, reason: str, excerpt: str = "") -> Grade:
         """A grade of 0 earned without a call (empty plan, or injection under `zero`)."""
-        if self.variant.name != "likert":
+        if self.variant.scores_items:
             grade.items = [self.variant.unaddressed_item(i, u, ctx, reason, excerpt)
                            for i, u in enumerate(ctx.units, 1)]
         grade.score = 0.0

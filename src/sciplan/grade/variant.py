@@ -85,6 +85,8 @@ class GraderVariant:
     name: ClassVar[str] = ""
     # A template under `sciplan/prompts/` ("grade/variants/NAME.j2"), or an absolute path.
     template: ClassVar[str] = ""
+    # The grade has one item per unit (False: one verdict for the whole plan, e.g. likert).
+    scores_items: ClassVar[bool] = True
     # Items carry the ids of violated guidelines (per-guideline violation rates apply).
     names_guidelines: ClassVar[bool] = False
     # How the prompt introduces the guideline set.

@@ -75,6 +75,7 @@ class Likert(GraderVariant):
 
     name = "likert"
     template = "grade/variants/likert.j2"
+    scores_items = False
 
     def answer_model(self, ctx: GradeContext) -> type[BoundedAnswer]:
         return verdict_model("likert", len(ctx.units), ctx.guidelines.ids, ctx.excerpt_chars, ctx.reason_chars)
