@@ -14,7 +14,7 @@ one implementation of human-vs-judge agreement; `sciplan.study` uses it too.
 from sciplan.evaluate.config import EvalConfig, StatsConfig, load_eval_config
 from sciplan.evaluate.frames import ALL, JURY, EvalData, item_indices, item_verdicts
 from sciplan.evaluate.humans import HumanItem, HumanLabels, HumanPreference, human_agreement, load_human_labels
-from sciplan.evaluate.progress import Progress, RichProgress, Silent
+from sciplan.progress import Progress, RichProgress, Silent
 from sciplan.evaluate.report import comparisons, example_pairs, render_markdown, render_report, write_report
 from sciplan.evaluate.runner import EvalResult, analyse, load_goals, run_eval, select_goals
 from sciplan.evaluate.stats import (

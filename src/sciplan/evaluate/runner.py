@@ -22,7 +22,7 @@ from sciplan.errors import SciplanError
 from sciplan.evaluate.config import EvalConfig
 from sciplan.evaluate.frames import EvalData
 from sciplan.evaluate.humans import HumanLabels, human_agreement, load_human_labels
-from sciplan.evaluate.progress import Progress, RichProgress
+from sciplan.progress import Progress, RichProgress
 from sciplan.evaluate.report import render_report, write_report
 from sciplan.evaluate.tables import EvalTables, build_tables, write_tables
 from sciplan.grade import Grader, Jury, grade_id, load_guidelines

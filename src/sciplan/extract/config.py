@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from sciplan.config import load_config
+from sciplan.config import Strict, load_config
 from sciplan.grade import GraderConfig
 from sciplan.llm import DEFAULT_MODEL, ModelSettings
 
@@ -39,11 +39,7 @@ RUBRIC_CRITERIA: dict[str, str] = {
 }
 
 
-class _Config(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ContextConfig(_Config):
+class ContextConfig(Strict):
     """How much of a paper the creator sees, and which parts first."""
 
     # Paper tokens in the creator's prompt; estimated as characters / chars_per_token.
@@ -66,7 +62,7 @@ class ContextConfig(_Config):
     rubric_kinds: list[str] = Field(default_factory=lambda: ["method", "experiments"])
 
 
-class CreatorConfig(_Config):
+class CreatorConfig(Strict):
     """The sample creator: up to `candidates` (goal, rubric, reference) tuples per paper."""
 
     # The creator model spec (`provider:model[@url]`).
@@ -91,7 +87,7 @@ class CreatorConfig(_Config):
     context: ContextConfig = Field(default_factory=ContextConfig)
 
 
-class SelectorConfig(_Config):
+class SelectorConfig(Strict):
     """The sample selector: rubric top-k, named quality checks, reference graded like a plan."""
 
     # The selector model spec (None: the creator's model); it also judges leakage.
@@ -124,7 +120,7 @@ class SelectorConfig(_Config):
     grader: GraderConfig = Field(default_factory=GraderConfig)
 
 
-class LeakageConfig(_Config):
+class LeakageConfig(Strict):
     """Per rubric item: does the goal already state it? Model judgment plus embedding similarity."""
 
     enabled: bool = True
@@ -140,7 +136,7 @@ class LeakageConfig(_Config):
     retries: int = Field(1, ge=0, le=10)
 
 
-class DedupConfig(_Config):
+class DedupConfig(Strict):
     """Near-duplicate goals across papers: MinHash over word shingles, or embeddings."""
 
     enabled: bool = True
@@ -154,7 +150,7 @@ class DedupConfig(_Config):
     across_papers_only: bool = True
 
 
-class EmbeddingConfig(_Config):
+class EmbeddingConfig(Strict):
     """Sentence embeddings: all-MiniLM-L6-v2 shipped offline, or a TF-IDF fallback."""
 
     kind: Literal["auto", "minilm", "lexical"] = "auto"
@@ -162,7 +158,7 @@ class EmbeddingConfig(_Config):
     device: str | None = None
 
 
-class ExtractConfig(_Config):
+class ExtractConfig(Strict):
     """Everything `sciplan extract` reads from `--config`: one section per part."""
 
     creator: CreatorConfig = Field(default_factory=CreatorConfig)
@@ -183,6 +179,7 @@ def load_extract_config(path: str | os.PathLike[str] | None) -> ExtractConfig:
     if path is None:
         return ExtractConfig()
     cfg = load_config(path, ExtractConfig)
+    # Until GraderConfig.guidelines is a ConfigPath (grade/ is moving to the shared loader).
     g = cfg.selector.grader.guidelines
     if g is not None and not g.is_absolute():
         cfg.selector.grader.guidelines = (Path(path).parent / g).resolve()

@@ -16,8 +16,7 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
+from sciplan.config import Strict
 from sciplan.papers.errors import PaperError, UnsafeArchiveError
 
 __all__ = ["ArchiveLimits", "gunzip", "is_gzip", "is_tar", "read_tar", "read_tree", "unpack_eprint"]
@@ -25,10 +24,8 @@ __all__ = ["ArchiveLimits", "gunzip", "is_gzip", "is_tar", "read_tar", "read_tre
 _MiB = 1024 * 1024
 
 
-class ArchiveLimits(BaseModel):
+class ArchiveLimits(Strict):
     """Bounds on what one archive or folder may expand to."""
-
-    model_config = ConfigDict(extra="forbid")
 
     max_files: int = 5000
     max_total_bytes: int = 256 * _MiB

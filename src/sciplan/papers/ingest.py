@@ -13,11 +13,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from sciplan.config import Strict
 from sciplan.errors import SciplanError
 from sciplan.jsonl import JsonlWriter, read_jsonl
 from sciplan.papers.archive import ArchiveLimits
@@ -27,17 +27,17 @@ from sciplan.papers.identity import sha256_hex
 from sciplan.papers.latex import is_latex_dir
 from sciplan.papers.readers import is_paper_file, read_bytes, read_path
 from sciplan.papers.sources import Candidate, Sources, SourcesConfig, is_query, parse_query
+from sciplan.papers.sources.query import QUERY_PREFIXES
+from sciplan.progress import Progress, Silent
 from sciplan.records import Paper
 
-__all__ = ["IngestConfig", "IngestSummary", "IngestFailure", "IngestProgress", "ingest", "local_candidates"]
+__all__ = ["IngestConfig", "IngestSummary", "IngestFailure", "ingest", "local_candidates"]
 
 log = logging.getLogger(__name__)
 
 
-class IngestConfig(BaseModel):
+class IngestConfig(Strict):
     """Everything the ingest stage can be told; loadable from YAML with `load_config`."""
-
-    model_config = ConfigDict(extra="forbid")
 
     filters: PaperFilter = Field(default_factory=PaperFilter)
     limits: ArchiveLimits = Field(default_factory=ArchiveLimits)
@@ -70,22 +70,11 @@ class IngestSummary:
     filtered_reasons: list[str] = field(default_factory=list)
 
 
-class IngestProgress(Protocol):
-    """Progress reporting: `found` grows the total, `done` reports one finished candidate."""
-
-    def found(self, n: int) -> None:
-        """`n` more inputs to process were found."""
-
-    def done(self, outcome: str, label: str) -> None:
-        """One input finished: outcome is written, skipped, filtered or failed."""
-
-
-class _NoProgress:
-    def found(self, n: int) -> None:
-        pass
-
-    def done(self, outcome: str, label: str) -> None:
-        pass
+def _report(progress: Progress, summary: IngestSummary, label: str) -> None:
+    """One input finished: advance the "ingest" task with the running counts."""
+    s = summary
+    progress.advance("ingest", note=f"{s.written} new, {s.skipped} skipped, {s.filtered} filtered, "
+                                    f"{s.failed} failed  {label[-40:]}")
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -142,7 +131,7 @@ def ingest(
     failures: str | os.PathLike[str] | None = None,
     config: IngestConfig | None = None,
     client: httpx.Client | None = None,
-    progress: IngestProgress | None = None,
+    progress: Progress | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> IngestSummary:
@@ -151,26 +140,26 @@ def ingest(
     out = Path(out)
     fail_path = Path(failures) if failures is not None else out.with_name("failures.jsonl")
     summary = IngestSummary(out=out, failures=fail_path)
-    progress = progress or _NoProgress()
+    progress = progress or Silent()
     done = _already_done(out)
     sources = Sources(config.sources, config.filters, config.limits, client=client, clock=clock, sleep=sleep)
     started = time.monotonic()
 
     items = [str(i) for i in inputs]
     local_count = sum(1 for i in items if not is_query(i) and Path(i).exists() for _ in _walk(Path(i)))
-    progress.found(local_count)
+    progress.start("ingest", local_count)
 
     with JsonlWriter(out) as writer, JsonlWriter(fail_path) as fail_writer:
 
         def fail(label: str, error: str) -> None:
             summary.failed += 1
             fail_writer.write(IngestFailure(input=label, error=error))
-            progress.done("failed", label)
+            _report(progress, summary, label)
 
         def handle(cand: Candidate) -> None:
             if cand.key is not None and cand.key in done:
                 summary.skipped += 1
-                progress.done("skipped", cand.label)
+                _report(progress, summary, cand.label)
                 return
             reason = config.filters.reject(date=cand.date, domain=cand.domain, license=cand.license,
                                            license_known=cand.license is not None, local=cand.local)
@@ -180,7 +169,7 @@ def ingest(
                 paper = cand.load()
                 if paper.id in done:
                     summary.skipped += 1
-                    progress.done("skipped", cand.label)
+                    _report(progress, summary, cand.label)
                     return
                 reason = config.filters.reject_paper(paper, local=cand.local)
                 if reason:
@@ -188,7 +177,7 @@ def ingest(
             except Filtered as f:
                 summary.filtered += 1
                 summary.filtered_reasons.append(f.reason)
-                progress.done("filtered", cand.label)
+                _report(progress, summary, cand.label)
                 return
             except SciplanError as exc:
                 fail(cand.label, str(exc))
@@ -205,23 +194,23 @@ def ingest(
             if paper.ids.get("sha256"):
                 done.add(f"sha256:{paper.ids['sha256']}")
             summary.written += 1
-            progress.done("written", cand.label)
+            _report(progress, summary, cand.label)
 
         try:
             for item in items:
                 try:
                     if is_query(item) or (":" in item and not Path(item).exists()):
                         for cand in sources.candidates(parse_query(item)):
-                            progress.found(1)
+                            progress.extend("ingest", 1)
                             handle(cand)
                     elif Path(item).exists():
                         for cand in local_candidates(Path(item), config):
                             handle(cand)
                     else:
                         raise SciplanError(f"{item}: no such file or folder, and not a query "
-                                           "(arxiv:, pmc:, pmc-query:, openreview:)")
+                                           f"({', '.join(QUERY_PREFIXES)})")
                 except (SciplanError, OSError) as exc:  # listing failed: this input stops, not the run
-                    progress.found(1)
+                    progress.extend("ingest", 1)
                     fail(item, str(exc) if isinstance(exc, SciplanError) else f"{item}: {exc}")
         finally:
             sources.close()

@@ -121,7 +121,7 @@ class ValidationCallback(TrainerCallback):
         max_new_tokens: int,
         metrics: MetricsLogger | None = None,
         monitor: HackingMonitor | None = None,
-        save_best: Callable[[Any, Any, Path], None] | None = None,
+        save_best: Callable[[Any, Any, Path], object] | None = None,
         seed: int = 0,
     ) -> None:
         self.settings = settings
