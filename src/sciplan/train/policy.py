@@ -8,6 +8,7 @@ from typing import Any
 
 from sciplan.errors import SciplanError
 from sciplan.llm.bundled import BUNDLED_ALIASES
+from sciplan.logs import quiet_bars
 from sciplan.train.config import LoraSettings, PolicySettings
 
 __all__ = ["load_policy", "lora_config", "save_policy", "save_trained", "frozen_grader_spec", "initial_policy_spec",
@@ -42,10 +43,11 @@ def load_policy(settings: PolicySettings) -> tuple[Any, Any]:
     if is_adapter_dir(path):
         return _load_adapter(path, settings)
     try:
-        if name.lower() in BUNDLED_ALIASES or path.exists():
-            model, tok = load_hf_model(name)
-        else:
-            model, tok = _load_hub(name)
+        with quiet_bars():  # the GGUF dequantisation bar goes to the run's log
+            if name.lower() in BUNDLED_ALIASES or path.exists():
+                model, tok = load_hf_model(name)
+            else:
+                model, tok = _load_hub(name)
     except SciplanError:
         raise
     except Exception as exc:  # a broken folder, a missing hub id: name the input
