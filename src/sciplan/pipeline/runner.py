@@ -340,7 +340,14 @@ def run_pipeline(
         started = time.perf_counter()
         # Stages run one at a time: everything the process spends meanwhile is this stage's.
         with usage_scope(everywhere=True) as spent:
-            _RUNNERS[name](ctx, report)
+            try:
+                _RUNNERS[name](ctx, report)
+            except SciplanError as exc:
+                # No marker: a rerun resumes this stage; what it wrote is kept, and why it stopped is on disk.
+                failed = {"name": name, "status": "failed", "error": str(exc), "seconds": time.perf_counter() - started}
+                done = [r.model_dump(mode="json") for r in reports]
+                (ctx.out / "summary.json").write_text(json.dumps([*done, failed], indent=2, default=str) + "\n")
+                raise
         report.seconds = time.perf_counter() - started
         report.add(spent)
         marker.parent.mkdir(parents=True, exist_ok=True)
