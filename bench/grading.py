@@ -36,7 +36,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from helpers.net import free_port, wait_http  # noqa: E402
-
 from sciplan.grade import Grader, GraderConfig, build_prompt, load_guidelines  # noqa: E402
 from sciplan.grade.injection import scan_plan  # noqa: E402
 from sciplan.jsonl import read_records  # noqa: E402

@@ -60,7 +60,7 @@ class Section(BaseModel):
         # DESIGN.md writes sections as (heading, text) pairs; accept that shape too.
         if isinstance(value, (list, tuple)) and len(value) in (2, 3):
             keys = ("heading", "text", "level")
-            return dict(zip(keys, value))
+            return dict(zip(keys, value, strict=False))
         return value
 
 
@@ -170,7 +170,7 @@ class Failure(Record):
     error: str
 
     @classmethod
-    def of(cls, stage: str, input: str, error: str | BaseException) -> "Failure":
+    def of(cls, stage: str, input: str, error: str | BaseException) -> Failure:
         """A failure with a stable id, so a rerun that fails again does not duplicate it."""
         return cls(id=make_id("failure", stage, input), input=input, stage=stage, error=str(error))
 

@@ -42,7 +42,7 @@ class RunDir:
     root: Path
 
     @classmethod
-    def named(cls, name: str, runs_root: str | os.PathLike[str] | None = None) -> "RunDir":
+    def named(cls, name: str, runs_root: str | os.PathLike[str] | None = None) -> RunDir:
         """`runs/NAME` (or under `runs_root`), created if missing."""
         if not name or "/" in name or name in (".", ".."):
             raise ValueError(f"invalid run name {name!r}: use a plain folder name")

@@ -6,7 +6,6 @@ import asyncio
 import threading
 
 from helpers.scripted import scripted_model
-
 from sciplan.llm.accounting import Spend, usage_scope
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.markup import escape
@@ -16,10 +15,11 @@ app = typer.Typer(help="Export training data for other engines (verl).", no_args
 
 @app.command("verl")
 def verl(
-    config: Path = typer.Option(..., "--config", "-c", help="Training config (YAML) whose goals, grader and GRPO settings are exported."),
+    config: Path = typer.Option(
+        ..., "--config", "-c", help="Training config (YAML) whose goals, grader and GRPO settings are exported."),
     out: Path = typer.Option(Path("verl"), "--out", "-o", help="Folder for the parquet files, reward module and command."),
-    goals: Optional[list[Path]] = typer.Option(None, "--goals", help="Goals JSONL (repeatable); default: the config's."),
-    grader: Optional[str] = typer.Option(None, "--grader", help="Grader model string, e.g. openai:Qwen/Qwen3-30B-A3B@http://grader:8000/v1."),
+    goals: list[Path] | None = typer.Option(None, "--goals", help="Goals JSONL (repeatable); default: the config's."),
+    grader: str | None = typer.Option(None, "--grader", help="Grader model string, e.g. openai:Qwen/Qwen3-30B-A3B@http://grader:8000/v1."),
     gpus: int = typer.Option(8, "--gpus", min=1, help="GPUs per node (trainer.n_gpus_per_node)."),
     nodes: int = typer.Option(1, "--nodes", min=1, help="Nodes (trainer.nnodes)."),
 ) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.markup import escape
@@ -38,7 +37,7 @@ local files of unknown license are kept.
 """
 
 
-def _date(value: Optional[str], flag: str):
+def _date(value: str | None, flag: str):
     if value is None:
         return None
     try:
@@ -50,20 +49,20 @@ def _date(value: Optional[str], flag: str):
 def ingest(
     inputs: list[str] = typer.Argument(..., help="Files, folders, or queries (see above).", show_default=False),
     out: Path = typer.Option(..., "--out", "-o", help="papers.jsonl to append to (e.g. runs/NAME/papers.jsonl)."),
-    failures: Optional[Path] = typer.Option(
+    failures: Path | None = typer.Option(
         None, "--failures", help="Where failed inputs go (default: failures.jsonl beside --out)."),
-    config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML IngestConfig (filters, limits, sources)."),
-    from_date: Optional[str] = typer.Option(None, "--from-date", help="Keep papers dated on/after YYYY-MM-DD."),
-    to_date: Optional[str] = typer.Option(None, "--to-date", help="Keep papers dated on/before YYYY-MM-DD."),
-    domain: Optional[list[str]] = typer.Option(
+    config: Path | None = typer.Option(None, "--config", "-c", help="YAML IngestConfig (filters, limits, sources)."),
+    from_date: str | None = typer.Option(None, "--from-date", help="Keep papers dated on/after YYYY-MM-DD."),
+    to_date: str | None = typer.Option(None, "--to-date", help="Keep papers dated on/before YYYY-MM-DD."),
+    domain: list[str] | None = typer.Option(
         None, "--domain",
         help="Keep only this domain (repeatable): physics, math, statistics, cs, economics, eess, q-fin, q-bio, "
              "medical, ml."),
-    license: Optional[list[str]] = typer.Option(None, "--license", help="Allowed license family (repeatable), "
+    license: list[str] | None = typer.Option(None, "--license", help="Allowed license family (repeatable), "
                                                 "e.g. CC-BY, CC-BY-SA, CC0, public-domain, CC-BY-NC."),
     allow_unknown_license: bool = typer.Option(False, "--allow-unknown-license",
                                                help="Keep source papers whose license is unknown."),
-    contact: Optional[str] = typer.Option(None, "--contact", help="E-mail put in the User-Agent for arXiv/NCBI."),
+    contact: str | None = typer.Option(None, "--contact", help="E-mail put in the User-Agent for arXiv/NCBI."),
 ) -> None:
     # Imported here so that other commands do not pay for loading the readers.
     from sciplan.config import load_config

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -20,7 +20,7 @@ def _fmt(value: float | None) -> str:
     return f"{value:.3f}" if value is not None else "—"
 
 
-def result_table(result: "TrainResult") -> Table:
+def result_table(result: TrainResult) -> Table:
     """Held-out reward of the initial and trained policy, the best step, and what was written."""
     table = Table(title="Training", title_justify="left", show_edge=False, pad_edge=False, show_header=False)
     table.add_column("what")
@@ -44,10 +44,10 @@ def result_table(result: "TrainResult") -> Table:
 
 def train(
     config: Path = typer.Option(..., "--config", "-c", help="Training config (YAML), e.g. configs/train/demo.yaml."),
-    goals: Optional[list[Path]] = typer.Option(None, "--goals", help="Goals JSONL to train on (repeatable); default: the config's."),
-    validation: Optional[list[Path]] = typer.Option(None, "--validation", help="Held-out goals JSONL (repeatable)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default: the config's, or runs/RUN/train)."),
-    steps: Optional[int] = typer.Option(None, "--steps", min=1, help="Optimiser steps (overrides the config)."),
+    goals: list[Path] | None = typer.Option(None, "--goals", help="Goals JSONL to train on (repeatable); default: the config's."),
+    validation: list[Path] | None = typer.Option(None, "--validation", help="Held-out goals JSONL (repeatable)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Output folder (default: the config's, or runs/RUN/train)."),
+    steps: int | None = typer.Option(None, "--steps", min=1, help="Optimiser steps (overrides the config)."),
     fresh: bool = typer.Option(False, "--fresh", help="Delete earlier checkpoints in the output folder and start over."),
 ) -> None:
     """Train a plan generator with GRPO on the rubric reward (or the SFT baseline); resumes when interrupted."""

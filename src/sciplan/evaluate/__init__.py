@@ -14,7 +14,6 @@ one implementation of human-vs-judge agreement; `sciplan.study` uses it too.
 from sciplan.evaluate.config import EvalConfig, StatsConfig, load_eval_config
 from sciplan.evaluate.frames import ALL, JURY, EvalData, item_indices, item_verdicts
 from sciplan.evaluate.humans import HumanItem, HumanLabels, HumanPreference, human_agreement, load_human_labels
-from sciplan.progress import Progress, RichProgress, Silent
 from sciplan.evaluate.report import comparisons, example_pairs, render_markdown, render_report, write_report
 from sciplan.evaluate.runner import EvalResult, analyse, load_goals, run_eval, select_goals
 from sciplan.evaluate.stats import (
@@ -32,6 +31,7 @@ from sciplan.evaluate.stats import (
     win_rate_ci,
 )
 from sciplan.evaluate.tables import EvalTables, build_tables, write_tables
+from sciplan.progress import Progress, RichProgress, Silent
 
 __all__ = [
     "ALL",

@@ -57,7 +57,7 @@ def item_indices(grade: Grade, rubric: list[str]) -> list[int | None]:
 
 def item_verdicts(grade: Grade, rubric: list[str]) -> dict[int, bool]:
     """A grade's verdicts keyed by 0-based rubric index (items that are no rubric item left out)."""
-    return {i: gi.satisfied for gi, i in zip(grade.items, item_indices(grade, rubric)) if i is not None}
+    return {i: gi.satisfied for gi, i in zip(grade.items, item_indices(grade, rubric), strict=False) if i is not None}
 
 
 def _usable(g: Grade) -> bool:
@@ -182,7 +182,7 @@ def _item_frame(goals: dict[str, Goal], plans: dict[str, Plan], grades: list[Gra
             continue
         p = plans[g.plan_id]
         goal = goals[p.goal_id]
-        for gi, idx in zip(g.items, item_indices(g, goal.rubric)):
+        for gi, idx in zip(g.items, item_indices(g, goal.rubric), strict=False):
             if idx is None:
                 continue
             rows.append(

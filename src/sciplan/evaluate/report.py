@@ -80,7 +80,7 @@ def _guideline_grid(df: pd.DataFrame, names: dict[str, str]) -> dict:
     ids = list(dict.fromkeys(g.guideline))
     rows = []
     for model, part in g.groupby("model", sort=False):
-        rates = dict(zip(part.guideline, part.rate))
+        rates = dict(zip(part.guideline, part.rate, strict=False))
         row = {"model": model, "verdicts": int(part.verdicts.iloc[0])}
         row.update({gid: f"{rates[gid]:.0%}" if gid in rates else "—" for gid in ids})
         rows.append(row)
@@ -92,7 +92,7 @@ def _verdicts(data: EvalData, plan: Plan) -> list[dict]:
     out = []
     for g in sorted((g for g in data.grades if g.plan_id == plan.id), key=lambda g: g.grader):
         items = []
-        for gi, idx in zip(g.items, item_indices(g, goal.rubric)):
+        for gi, idx in zip(g.items, item_indices(g, goal.rubric), strict=False):
             items.append(
                 {
                     # Shown 1-based, like the goal's numbered rubric.

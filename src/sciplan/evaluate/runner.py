@@ -22,13 +22,13 @@ from sciplan.errors import SciplanError
 from sciplan.evaluate.config import EvalConfig
 from sciplan.evaluate.frames import EvalData
 from sciplan.evaluate.humans import HumanLabels, human_agreement, load_human_labels
-from sciplan.progress import Progress, RichProgress
 from sciplan.evaluate.report import render_report, write_report
 from sciplan.evaluate.tables import EvalTables, build_tables, write_tables
 from sciplan.grade import Grader, Jury, grade_id, load_guidelines
 from sciplan.jsonl import JsonlReport, JsonlWriter, read_records
 from sciplan.llm import get_model, stage
 from sciplan.plan import plan_id, write_plans
+from sciplan.progress import Progress, RichProgress
 from sciplan.records import Failure, Goal, Grade, Plan
 
 __all__ = ["EvalResult", "analyse", "load_goals", "run_eval", "select_goals"]

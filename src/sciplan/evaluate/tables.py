@@ -339,7 +339,7 @@ def agreement_table(data: EvalData) -> pd.DataFrame:
                 "rater_a": a,
                 "rater_b": b,
                 "units": len(x),
-                "agreement": (sum(p == q for p, q in zip(x, y)) / len(x)) if x else None,
+                "agreement": (sum(p == q for p, q in zip(x, y, strict=False)) / len(x)) if x else None,
                 "kappa": cohen_kappa(x, y),
                 "plans": len(sc),
                 "score_pearson": r,

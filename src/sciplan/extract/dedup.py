@@ -116,7 +116,7 @@ class DuplicateIndex:
         if not pool or self.embedder is None:
             return None
         sims = self.embedder.similarity([goal.text], [g.text for g in pool])[0]
-        for other, sim in zip(pool, sims):
+        for other, sim in zip(pool, sims, strict=False):
             if float(sim) >= cfg.threshold and (best is None or float(sim) > best.similarity):
                 best = Duplicate(goal.id, other.id, float(sim))
         return best

@@ -54,7 +54,7 @@ class _CreatorBase(BoundedAnswer):
     candidates: list[CandidateOut]
 
     @model_validator(mode="after")
-    def _some(self) -> "_CreatorBase":
+    def _some(self) -> _CreatorBase:
         if not self.candidates:
             raise ValueError("no candidate: give at least one {goal, rubric, reference}")
         return self
@@ -81,7 +81,7 @@ def creator_answer(n: int, min_items: int, max_items: int, goal_chars: int, item
 
 class _IndexedBase(BoundedAnswer):
     @model_validator(mode="after")
-    def _some_unit_judged(self) -> "_IndexedBase":
+    def _some_unit_judged(self) -> _IndexedBase:
         n = type(self).n_units
         if not any(1 <= v.index <= n for v in self.items):  # type: ignore[attr-defined]
             raise ValueError(f"no answer for any of the {n} items: give one per item, index 1 to {n}")

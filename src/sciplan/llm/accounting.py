@@ -19,7 +19,6 @@ from functools import lru_cache
 from importlib import resources
 
 import yaml
-
 from pydantic import BaseModel, ConfigDict
 
 from sciplan.llm.completion import Completion, Usage

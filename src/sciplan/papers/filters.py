@@ -47,7 +47,7 @@ class PaperFilter(Strict):
         return out
 
     @model_validator(mode="after")
-    def _window(self) -> "PaperFilter":
+    def _window(self) -> PaperFilter:
         if self.from_date and self.to_date and self.from_date > self.to_date:
             raise ValueError(f"from_date {self.from_date} is after to_date {self.to_date}")
         return self

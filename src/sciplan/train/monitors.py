@@ -73,7 +73,7 @@ def length_growth(series: Sequence[float]) -> float:
     xs = range(n)
     mx, my = (n - 1) / 2, sum(series) / n
     var = sum((x - mx) ** 2 for x in xs)
-    slope = sum((x - mx) * (y - my) for x, y in zip(xs, series)) / var
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, series, strict=False)) / var
     start = my - slope * mx
     # Relative to the fitted start; a start near zero (empty plans) uses the mean instead.
     base = start if start > 1e-9 else my
@@ -89,7 +89,8 @@ class HackingMonitor:
         self.divergence_start: float | None = None
         self.alerts: list[Alert] = []
 
-    def observe_step(self, step: int, plan_lengths: Sequence[int], overlaps: Sequence[float], injected: Sequence[bool]) -> tuple[dict[str, float], list[Alert]]:
+    def observe_step(self, step: int, plan_lengths: Sequence[int], overlaps: Sequence[float],
+                     injected: Sequence[bool]) -> tuple[dict[str, float], list[Alert]]:
         """Values of the per-step monitors and the alerts they raise."""
         s = self.settings
         values: dict[str, float] = {}
@@ -117,7 +118,8 @@ class HackingMonitor:
                                    f"{rate:.0%} of plans were flagged for trying to instruct the grader"))
         return values, self._keep(found)
 
-    def observe_validation(self, step: int, grader_score: float | None, judge_score: float | None) -> tuple[dict[str, float], list[Alert]]:
+    def observe_validation(self, step: int, grader_score: float | None,
+                           judge_score: float | None) -> tuple[dict[str, float], list[Alert]]:
         """Grader-vs-judge divergence on held-out plans, measured from its value at the first validation."""
         if grader_score is None or judge_score is None:
             return {}, []

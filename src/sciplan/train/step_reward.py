@@ -111,13 +111,14 @@ class StepReward:
         self.observe(step, parts, kwargs.get("goal_id") or [], completions, seconds)
         return [p.reward for p in parts]
 
-    def observe(self, step: int, parts: Sequence[RewardParts], goal_ids: Sequence[str], completions: Sequence[Any], seconds: float) -> dict[str, float]:
+    def observe(self, step: int, parts: Sequence[RewardParts], goal_ids: Sequence[str], completions: Sequence[Any],
+                seconds: float) -> dict[str, float]:
         """Metrics and monitor values for one step's components."""
         scalars = step_metrics(parts, self.reward.grader.guidelines.ids)
         scalars["time/grading_seconds"] = seconds
         if self.monitor is not None:
             overlaps = []
-            for gid, p in zip(goal_ids, parts):
+            for gid, p in zip(goal_ids, parts, strict=False):
                 goal = self.goals.get(str(gid))
                 if goal is not None:
                     overlaps.append(rubric_keyword_overlap(p.format.plan, goal.rubric, goal.text))

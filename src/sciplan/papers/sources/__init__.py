@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from sciplan.config import Strict
 from sciplan.papers.archive import ArchiveLimits
