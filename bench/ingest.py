@@ -3,7 +3,7 @@
     python bench/ingest.py [CORPUS_DIR] [--repeat N]
 
 The LaTeX e-prints and two-column PDFs are written from the corpus articles by
-`sciplan.papers.samples`, so all three readers see the same papers. The last line is
+`tests/helpers/samples.py`, so all three readers see the same papers. The last line is
 `ingest_failures=N`: how many inputs the ingest stage could not turn into papers (target 0).
 """
 
@@ -17,7 +17,10 @@ import time
 from pathlib import Path
 
 from sciplan.papers import ingest, read_path
-from sciplan.papers.samples import paper_eprint, paper_pdf
+
+# The sample writers are test support, not part of the package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from helpers.samples import paper_eprint, paper_pdf  # noqa: E402
 
 
 def default_corpus() -> Path:

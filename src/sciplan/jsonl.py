@@ -14,15 +14,17 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic
 
 from pydantic import BaseModel, ValidationError
+from typing_extensions import TypeVar
 
 __all__ = ["JsonlWriter", "JsonlReport", "read_jsonl", "read_records", "append_records", "ids_in"]
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T", bound=BaseModel)
+# Defaults to any record, so `JsonlWriter(path)` needs no type argument.
+T = TypeVar("T", bound=BaseModel, default=BaseModel)
 
 
 @dataclass

@@ -14,14 +14,14 @@ import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import TextIO
 
 __all__ = ["LIBRARIES", "library_output", "quiet_bars", "verbose"]
 
 # Loggers of the libraries whose records go to the log file.
 LIBRARIES = ("transformers", "trl", "peft", "accelerate", "datasets", "torch", "py.warnings")
 
-_log_stream: list[IO[str]] = []
+_log_stream: list[TextIO] = []
 
 
 def verbose() -> bool:
@@ -48,6 +48,7 @@ def library_output(log_file: Path) -> Iterator[Path]:
     if tf_logging is not None:
         tf_logging.disable_default_handler()
     stream = handler.stream
+    assert stream is not None  # FileHandler opens its file at once (delay=False)
     _log_stream.append(stream)
     try:
         yield log_file

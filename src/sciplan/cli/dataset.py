@@ -11,6 +11,7 @@ from rich.table import Table
 
 from sciplan.cli.console import console
 from sciplan.errors import SciplanError
+from sciplan.records import Goal
 
 app = typer.Typer(help="Goal datasets: import, export, split, mix and stats (JSONL, parquet, HF, research-plan-gen).",
                   no_args_is_help=True)
@@ -31,7 +32,7 @@ def _read(path: str, fmt: str = "auto", configs: list[str] | None = None, splits
     return goals
 
 
-def _write(goals, out: Path, fmt: str, config: str | None = None, split: str | None = None) -> None:  # type: ignore[no-untyped-def]
+def _write(goals: list[Goal], out: Path, fmt: str, config: str | None = None, split: str | None = None) -> None:
     from sciplan.extract import write_goals
 
     written = write_goals(goals, out, format=fmt, config=config, split=split)  # type: ignore[arg-type]
@@ -84,7 +85,7 @@ def split_cmd(
     try:
         cfg = SplitConfig(by=by, cutoff=date.fromisoformat(cutoff) if cutoff else None,
                           test_tiers=test_tier or ["oral", "spotlight"], test_fraction=test_fraction, seed=seed,
-                          unknown=unknown)  # type: ignore[arg-type]
+                          unknown=unknown)
     except ValueError as exc:
         raise SciplanError(f"invalid split options: {exc}") from None
     parts = split_goals(_read(str(goals)), cfg)
@@ -129,7 +130,7 @@ def stats(
     paths = ExtractPaths.beside(goals)
     log = read_records(paths.log, PaperLog) if paths.log.is_file() else None
     dropped = len({o.get("id") for o in read_jsonl(paths.duplicates)}) if paths.duplicates.is_file() else None
-    embedder = None if embeddings == "none" else get_embedder(embeddings)  # type: ignore[arg-type]
+    embedder = None if embeddings == "none" else get_embedder(embeddings)
     st = dataset_stats(goal_list, embedder=embedder, log=log, dropped_duplicates=dropped)
 
     table = Table(title=f"Dataset {goals}", title_justify="left", show_header=False, show_edge=False, pad_edge=False)

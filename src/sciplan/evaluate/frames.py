@@ -158,7 +158,7 @@ def _score_frame(goals: dict[str, Goal], plans: dict[str, Plan], grades: list[Gr
                 "plan_id": plan_id,
                 "sample": p.sample,
                 "judge": judge,
-                "score": float(np.mean(ok)) if ok else np.nan,
+                "score": float(np.mean(np.asarray(ok, dtype=float))) if ok else np.nan,
                 "grades": len(gs),
                 "failed": len(gs) - len(ok),
             }

@@ -215,7 +215,8 @@ def human_agreement(labels: HumanLabels, data: EvalData) -> pd.DataFrame:
         votes_of[(row.plan_id, row.index, row.judge)].append(bool(row.satisfied))
     rows = []
     for judge in data.judges + [JURY]:
-        pairs, judge_ties, human_ties, missing = [], 0, 0, 0
+        pairs: list[tuple[object, object]] = []
+        judge_ties, human_ties, missing = 0, 0, 0
         for h in labels.preferences:
             means = []
             for ref in (h.plan_a, h.plan_b):
@@ -233,12 +234,13 @@ def human_agreement(labels: HumanLabels, data: EvalData) -> pd.DataFrame:
                 pairs.append((h.preferred, side))
         rows.append(_row(judge, "preference", pairs, judge_ties, human_ties, missing))
         pairs, judge_ties, missing = [], 0, 0
-        for h in labels.items:
+        for item in labels.items:
             # Each judge's verdict: the majority of its verdicts over the named plans (for a
             # plan id, its grades of that plan); the jury's: a strict majority of the judges.
             per_judge = []
             for j in data.judges if judge == JURY else [judge]:
-                votes = [v for p in _resolve(data, h.goal_id, h.plan) for v in votes_of.get((p.id, h.index, j), [])]
+                votes = [v for p in _resolve(data, item.goal_id, item.plan)
+                         for v in votes_of.get((p.id, item.index, j), [])]
                 if votes:
                     per_judge.append(_majority(votes))
             decided = [v for v in per_judge if v is not None]
@@ -248,6 +250,6 @@ def human_agreement(labels: HumanLabels, data: EvalData) -> pd.DataFrame:
             elif verdict is None:
                 judge_ties += 1
             else:
-                pairs.append((h.satisfied, verdict))
+                pairs.append((item.satisfied, verdict))
         rows.append(_row(judge, "items", pairs, judge_ties, 0, missing))
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -87,6 +87,9 @@ class CreatorConfig(Strict):
     context: ContextConfig = Field(default_factory=ContextConfig)
 
 
+Component = Literal["goal", "rubric", "reference"]
+
+
 class SelectorConfig(Strict):
     """The sample selector: rubric top-k, named quality checks, reference graded like a plan."""
 
@@ -102,8 +105,8 @@ class SelectorConfig(Strict):
     goal_criteria: dict[str, str] = Field(default_factory=lambda: dict(GOAL_CRITERIA), min_length=1)
     rubric_criteria: dict[str, str] = Field(default_factory=lambda: dict(RUBRIC_CRITERIA), min_length=1)
     # Weights of the components whose weighted mean ranks candidates.
-    weights: dict[Literal["goal", "rubric", "reference"], float] = Field(
-        default_factory=lambda: {"goal": 1.0, "rubric": 1.0, "reference": 1.0}
+    weights: dict[Component, float] = Field(
+        default_factory=lambda: dict[Component, float]({"goal": 1.0, "rubric": 1.0, "reference": 1.0})
     )
     # A best candidate whose average is below this is rejected (the paper yields no goal).
     min_average: float = Field(0.0, ge=0, le=1)

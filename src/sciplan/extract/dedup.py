@@ -74,7 +74,7 @@ class DuplicateIndex:
     def __len__(self) -> int:
         return len(self._goals)
 
-    def _minhash(self, sh: set[str]):  # type: ignore[no-untyped-def]
+    def _minhash(self, sh: set[str]) -> Any:
         from datasketch import MinHash
 
         m = MinHash(num_perm=self.config.num_perm, seed=self.config.seed, permutations=self._perm,

@@ -12,10 +12,11 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import httpx
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from sciplan.config import Strict
 from sciplan.errors import SciplanError
@@ -29,9 +30,9 @@ from sciplan.papers.readers import is_paper_file, read_bytes, read_path
 from sciplan.papers.sources import Candidate, Sources, SourcesConfig, is_query, parse_query
 from sciplan.papers.sources.query import QUERY_PREFIXES
 from sciplan.progress import Progress, Silent
-from sciplan.records import Paper
+from sciplan.records import Failure, Paper
 
-__all__ = ["IngestConfig", "IngestSummary", "IngestFailure", "ingest", "local_candidates"]
+__all__ = ["IngestConfig", "IngestSummary", "ingest", "local_candidates"]
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +47,6 @@ class IngestConfig(Strict):
     min_chars: int = 200
     # Keep JATS figure captions as bracketed paragraphs.
     captions: bool = False
-
-
-class IngestFailure(BaseModel):
-    """One line of failures.jsonl."""
-
-    input: str
-    stage: str = "ingest"
-    error: str
 
 
 @dataclass
@@ -96,7 +89,7 @@ def local_candidates(path: Path, config: IngestConfig) -> Iterator[Candidate]:
     for p in _walk(path):
         if p.is_dir():
             yield Candidate(key=None, label=str(p), local=True,
-                            load=lambda p=p: read_path(p, limits=config.limits, captions=config.captions))
+                            load=partial(read_path, p, limits=config.limits, captions=config.captions))
             continue
         size = p.stat().st_size
         if size > config.limits.max_total_bytes:
@@ -106,7 +99,7 @@ def local_candidates(path: Path, config: IngestConfig) -> Iterator[Candidate]:
             continue
         data = p.read_bytes()
         yield Candidate(key=f"sha256:{sha256_hex(data)}", label=str(p), local=True,
-                        load=lambda d=data, p=p: read_bytes(d, str(p), limits=config.limits, captions=config.captions))
+                        load=partial(read_bytes, data, str(p), limits=config.limits, captions=config.captions))
 
 
 def _already_done(out: Path) -> set[str]:
@@ -153,7 +146,7 @@ def ingest(
 
         def fail(label: str, error: str) -> None:
             summary.failed += 1
-            fail_writer.write(IngestFailure(input=label, error=error))
+            fail_writer.write(Failure.of("ingest", label, error))
             _report(progress, summary, label)
 
         def handle(cand: Candidate) -> None:

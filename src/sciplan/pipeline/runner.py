@@ -30,6 +30,7 @@ from sciplan.llm.accounting import Spend, usage_scope
 from sciplan.papers import ingest
 from sciplan.pipeline.config import STAGES, PipelineConfig, StageName
 from sciplan.records import Goal, Paper
+from sciplan.rundir import RunDir
 
 __all__ = ["EvalOutput", "StageReport", "TrainOutput", "run_pipeline", "stage_marker", "select_stages"]
 
@@ -66,7 +67,7 @@ class StageReport(Spend):
 
 def stage_marker(out: Path, name: str) -> Path:
     """The file that says stage `name` of the run in `out` finished."""
-    return out / "stages" / f"{name}.json"
+    return RunDir(out).stage_marker(name)
 
 
 def select_stages(config: PipelineConfig, start: StageName | None, until: StageName | None) -> list[StageName]:
@@ -104,6 +105,7 @@ class _Context:
     def __init__(self, config: PipelineConfig, console: Any) -> None:
         self.config = config
         self.out = config.run_dir()
+        self.run = RunDir(self.out)
         self.console = console
         # Reports of the stages finished so far (this run, or an earlier one's markers).
         self.reports: dict[str, StageReport] = {}
@@ -139,11 +141,11 @@ class _Context:
 
     @property
     def papers(self) -> Path:
-        return self.out / "ingest" / "papers.jsonl"
+        return self.run.papers
 
     @property
     def goals(self) -> Path:
-        return self.out / "extract" / "goals.jsonl"
+        return self.run.goals
 
     @property
     def train_dir(self) -> Path:
@@ -177,7 +179,7 @@ def _ingest(ctx: _Context, report: StageReport) -> None:
 def _ingest_key(ctx: _Context) -> list[Any]:
     step = ctx.config.ingest
     assert step is not None
-    files = []
+    files: list[Any] = []
     for i in step.inputs:
         p = Path(i)
         if p.is_dir():
@@ -345,8 +347,8 @@ def run_pipeline(
             except SciplanError as exc:
                 # No marker: a rerun resumes this stage; what it wrote is kept, and why it stopped is on disk.
                 failed = {"name": name, "status": "failed", "error": str(exc), "seconds": time.perf_counter() - started}
-                done = [r.model_dump(mode="json") for r in reports]
-                (ctx.out / "summary.json").write_text(json.dumps([*done, failed], indent=2, default=str) + "\n")
+                finished = [r.model_dump(mode="json") for r in reports]
+                (ctx.out / "summary.json").write_text(json.dumps([*finished, failed], indent=2, default=str) + "\n")
                 raise
         report.seconds = time.perf_counter() - started
         report.add(spent)

@@ -124,10 +124,13 @@ class MonitorSettings(Strict):
     divergence: float = Field(0.15, gt=0)
 
 
+MetricsBackend = Literal["tensorboard", "wandb"]
+
+
 class LoggingSettings(Strict):
     """Where metrics go: TensorBoard by default, W&B when asked; a JSONL copy always."""
 
-    backends: list[Literal["tensorboard", "wandb"]] = Field(default_factory=lambda: ["tensorboard"])
+    backends: list[MetricsBackend] = Field(default_factory=lambda: list[MetricsBackend](["tensorboard"]))
     wandb_project: str | None = None
     wandb_entity: str | None = None
     # TRL writes sampled completions (parquet, and a table to W&B) when on.

@@ -181,8 +181,8 @@ class ValidationCallback(TrainerCallback):
         return result
 
     def _generate(self, model: Any, tokenizer: Any) -> list[str]:
-        kw = dict(samples=self.settings.samples, max_new_tokens=self.max_new_tokens,
-                  temperature=self.settings.temperature, seed=self.seed)
+        kw: dict[str, Any] = dict(samples=self.settings.samples, max_new_tokens=self.max_new_tokens,
+                                  temperature=self.settings.temperature, seed=self.seed)
         if self.trainer is None:
             return generate_plans(model, tokenizer, self.goals, self.plan, **kw)
         from trl.models import unwrap_model_for_generation

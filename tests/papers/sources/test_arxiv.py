@@ -9,9 +9,9 @@ from datetime import date
 import httpx
 import pytest
 
+from helpers.samples import paper_eprint, paper_pdf
 from sciplan.jsonl import read_jsonl, read_records
 from sciplan.papers import ArxivConfig, ArxivQuery, IngestConfig, PaperError, PaperFilter, ingest
-from sciplan.papers.samples import paper_eprint, paper_pdf
 from sciplan.papers.sources.arxiv import parse_feed
 from sciplan.records import Paper
 

@@ -8,9 +8,9 @@ from datetime import date
 import httpx
 import pytest
 
+from helpers.samples import paper_pdf
 from sciplan.jsonl import read_records
 from sciplan.papers import IngestConfig, ingest
-from sciplan.papers.samples import paper_pdf
 from sciplan.papers.sources.openreview import decision_of
 from sciplan.records import Paper
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date as Date
 from datetime import datetime
+from functools import partial
 
 from pydantic import Field
 
@@ -85,7 +86,8 @@ def parse_feed(data: bytes, source: str) -> tuple[int | None, list[ArxivEntry]]:
     """(totalResults, entries) of an arXiv API Atom feed."""
     root = parse_xml(data, source)
     total_el = root.find("totalResults")
-    total = int(total_el.text) if total_el is not None and (total_el.text or "").strip().isdigit() else None
+    text = (total_el.text or "").strip() if total_el is not None else ""
+    total = int(text) if text.isdigit() else None
     entries = []
     for e in root.findall("entry"):
         raw_id = _words(e.findtext("id"))
@@ -172,7 +174,7 @@ class ArxivSource:
             yield Candidate(
                 key=f"arxiv:{entry.id}",
                 label=f"arxiv:{entry.id}",
-                load=lambda entry=entry: self.fetch(entry),
+                load=partial(self.fetch, entry),
                 date=entry.published,
                 domain=arxiv_domain(entry.primary_category),
             )

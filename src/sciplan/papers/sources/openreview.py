@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from datetime import date as Date
+from functools import partial
 from typing import Any
 
 from pydantic import Field
@@ -109,7 +110,7 @@ class OpenReviewSource:
             yield Candidate(
                 key=f"openreview:{forum}",
                 label=f"openreview:{forum}",
-                load=lambda note=note, venue=query.venue: self.fetch(note, venue),
+                load=partial(self.fetch, note, query.venue),
                 date=_note_date(note),
                 domain="ml",
                 license=normalize_license(note.get("license")),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date as Date
+from functools import partial
 
 from pydantic import BaseModel, Field
 
@@ -126,7 +127,7 @@ class PmcSource:
         """One `Candidate` per PMCID; fetching happens only when its `load` is called."""
         ids = (normalize_pmcid(i) for i in query.ids) if query.ids else self.search(query)
         for pmcid in ids:
-            yield Candidate(key=f"pmc:{pmcid}", label=f"pmc:{pmcid}", load=lambda p=pmcid: self.fetch(p),
+            yield Candidate(key=f"pmc:{pmcid}", label=f"pmc:{pmcid}", load=partial(self.fetch, pmcid),
                             domain="medical")
 
     def fetch(self, pmcid: str) -> Paper:
