@@ -9,7 +9,6 @@ tests, a stage running inside another's display). Training reaches it through
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Protocol
 
 from rich.console import Console
 from rich.progress import (
@@ -26,8 +25,12 @@ from rich.progress import Progress as _RichBars
 __all__ = ["Progress", "RichProgress", "Silent"]
 
 
-class Progress(Protocol):
-    """Where long work reports: named tasks ("ingest", "plans", "grades", "training") with totals."""
+class Progress:
+    """Where long work reports: named tasks ("ingest", "plans", "grades", "training") with totals.
+
+    This base shows nothing (libraries, tests, a stage inside another's display); `RichProgress`
+    draws bars. A test's recorder overrides what it wants to see.
+    """
 
     def start(self, task: str, total: int | None = None) -> None:
         """Begin `task` with `total` items (None: not known yet); a second start resets it."""
@@ -45,26 +48,11 @@ class Progress(Protocol):
         """A line for the user above the bars (a logged training step, a summary)."""
 
 
-class Silent:
-    """Progress that shows nothing (tests, library use inside another progress display)."""
-
-    def start(self, task: str, total: int | None = None) -> None:
-        """Do nothing."""
-
-    def extend(self, task: str, n: int) -> None:
-        """Do nothing."""
-
-    def advance(self, task: str, n: int = 1, *, note: str | None = None) -> None:
-        """Do nothing."""
-
-    def finish(self, task: str) -> None:
-        """Do nothing."""
-
-    def message(self, text: str) -> None:
-        """Do nothing."""
+class Silent(Progress):
+    """Progress that shows nothing: the name to pass where nothing should be shown."""
 
 
-class RichProgress:
+class RichProgress(Progress):
     """One rich bar per task: done/total, elapsed and remaining time, and the task's running note.
 
     Use as a context manager (the bars draw between enter and exit), on stderr unless given

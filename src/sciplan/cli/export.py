@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from sciplan.cli.console import console
-from sciplan.errors import SciplanError
+from sciplan.cli.train import training_config
 
 app = typer.Typer(help="Export training data for other engines (verl).", no_args_is_help=True)
 
@@ -24,13 +24,9 @@ def verl(
     nodes: int = typer.Option(1, "--nodes", min=1, help="Nodes (trainer.nnodes)."),
 ) -> None:
     """Write verl's parquet data, a reward module calling the sciplan grader, and the verl command."""
-    from sciplan.train import export_verl, load_train_config  # heavy: only when the command runs
+    from sciplan.train import export_verl  # heavy: only when the command runs
 
-    if not config.is_file():
-        raise SciplanError(f"{config}: no such training config")
-    cfg = load_train_config(config)
-    if goals:
-        cfg.goals.train = list(goals)
+    cfg = training_config(config, goals)
     exp = export_verl(cfg, out, grader_model=grader, n_gpus_per_node=gpus, nnodes=nodes)
     console.print(f"wrote {exp.train_rows} training and {exp.val_rows} validation goals to "
                   f"{escape(str(exp.train_file))} and {escape(str(exp.val_file))}", highlight=False)

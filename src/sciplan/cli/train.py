@@ -13,7 +13,7 @@ from sciplan.cli.console import console
 from sciplan.errors import SciplanError
 
 if TYPE_CHECKING:
-    from sciplan.train import TrainResult
+    from sciplan.train import TrainConfig, TrainResult
 
 
 def _fmt(value: float | None) -> str:
@@ -42,6 +42,20 @@ def result_table(result: TrainResult) -> Table:
     return table
 
 
+def training_config(config: Path, goals: list[Path] | None = None, validation: list[Path] | None = None) -> TrainConfig:
+    """The training config a command runs: the file, with the goal files given on the command line."""
+    from sciplan.train import load_train_config  # torch and TRL
+
+    if not config.is_file():
+        raise SciplanError(f"{config}: no such training config")
+    cfg = load_train_config(config)
+    if goals:
+        cfg.goals.train = list(goals)
+    if validation:
+        cfg.goals.validation = list(validation)
+    return cfg
+
+
 def train(
     config: Path = typer.Option(..., "--config", "-c", help="Training config (YAML), e.g. configs/train/demo.yaml."),
     goals: list[Path] | None = typer.Option(None, "--goals", help="Goals JSONL to train on (repeatable); default: the config's."),
@@ -52,15 +66,9 @@ def train(
 ) -> None:
     """Train a plan generator with GRPO on the rubric reward (or the SFT baseline); resumes when interrupted."""
     # Imported here: torch, transformers and TRL take seconds to import, other commands need none of them.
-    from sciplan.train import load_train_config, run_training
+    from sciplan.train import run_training
 
-    if not config.is_file():
-        raise SciplanError(f"{config}: no such training config")
-    cfg = load_train_config(config)
-    if goals:
-        cfg.goals.train = list(goals)
-    if validation:
-        cfg.goals.validation = list(validation)
+    cfg = training_config(config, goals, validation)
     if out is not None:
         cfg.output_dir = out
     if steps is not None:

@@ -26,6 +26,13 @@ from sciplan.train.step_reward import StepReward, make_reward
 __all__ = ["GRPORun", "build_grpo", "grpo_args", "timed_trainer_class"]
 
 
+# Settings TRL's GRPOConfig takes under the same name as TrainConfig, and as `vllm_NAME` from `vllm:`.
+_SAME_NAME = ("beta", "num_generations", "max_completion_length", "temperature", "top_p", "loss_type",
+              "scale_rewards", "epsilon", "num_iterations", "weight_decay", "max_grad_norm")
+_VLLM = ("mode", "server_base_url", "server_host", "server_port", "server_timeout", "gpu_memory_utilization",
+         "tensor_parallel_size")
+
+
 def grpo_args(config: TrainConfig, out: Path) -> Any:
     """TRL `GRPOConfig` from a sciplan `TrainConfig`."""
     from trl import GRPOConfig
@@ -33,32 +40,16 @@ def grpo_args(config: TrainConfig, out: Path) -> Any:
     v = config.vllm
     return GRPOConfig(
         **trainer_args(config, out),
+        **{name: getattr(config, name) for name in _SAME_NAME},
+        **{f"vllm_{name}": getattr(v, name) for name in _VLLM},
         max_steps=config.steps,
         learning_rate=config.learning_rate,
-        beta=config.beta,
-        num_generations=config.num_generations,
         per_device_train_batch_size=config.per_device_batch_size(),
-        max_completion_length=config.max_completion_length,
-        temperature=config.temperature,
-        top_p=config.top_p,
-        loss_type=config.loss_type,
-        scale_rewards=config.scale_rewards,
-        epsilon=config.epsilon,
-        num_iterations=config.num_iterations,
         warmup_steps=config.warmup_ratio,
-        weight_decay=config.weight_decay,
-        max_grad_norm=config.max_grad_norm,
         # The dataset is already in domain-mixture order.
         shuffle_dataset=False,
         log_completions=config.logging.log_completions,
         use_vllm=v.enabled,
-        vllm_mode=v.mode,
-        vllm_server_base_url=v.server_base_url,
-        vllm_server_host=v.server_host,
-        vllm_server_port=v.server_port,
-        vllm_server_timeout=v.server_timeout,
-        vllm_gpu_memory_utilization=v.gpu_memory_utilization,
-        vllm_tensor_parallel_size=v.tensor_parallel_size,
     )
 
 
