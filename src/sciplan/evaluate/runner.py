@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sciplan.data import read_goals
 from sciplan.errors import SciplanError
 from sciplan.evaluate.config import EvalConfig
 from sciplan.evaluate.frames import EvalData
@@ -25,7 +26,7 @@ from sciplan.evaluate.humans import HumanLabels, human_agreement, load_human_lab
 from sciplan.evaluate.report import render_report, write_report
 from sciplan.evaluate.tables import EvalTables, build_tables, write_tables
 from sciplan.grade import Grader, Jury, grade_id, load_guidelines
-from sciplan.jsonl import JsonlReport, JsonlWriter, read_records
+from sciplan.jsonl import JsonlWriter, read_records
 from sciplan.llm import get_model, stage
 from sciplan.plan import plan_id, write_plans
 from sciplan.progress import Progress, RichProgress
@@ -49,16 +50,8 @@ class EvalResult:
     failures: int = 0
 
 
-def load_goals(path: Path) -> list[Goal]:
-    """Goals from a JSONL file; errors name the file (a missing file, or no valid goal in it)."""
-    if not path.is_file():
-        raise SciplanError(f"{path}: no such goals file")
-    report = JsonlReport(path)
-    goals = read_records(path, Goal, report)
-    if not goals:
-        first = f" (line {report.bad_lines[0][0]}: {report.bad_lines[0][1]})" if report.bad_lines else ""
-        raise SciplanError(f"{path}: no valid goals (JSONL of records with id, text and rubric){first}")
-    return goals
+# The one goals-file reader, under the name this package has always exported.
+load_goals = read_goals
 
 
 def select_goals(goals: Sequence[Goal], config: EvalConfig, failures: Path | None = None) -> list[Goal]:

@@ -20,11 +20,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from sciplan.data import data_path
+from sciplan.data import data_path, read_goals
 from sciplan.errors import SciplanError
 from sciplan.evaluate import ALL, JURY, load_eval_config, run_eval
 from sciplan.extract import load_extract_config, run_extract
-from sciplan.jsonl import JsonlReport, read_records
+from sciplan.jsonl import read_records
 from sciplan.llm import close_models
 from sciplan.llm.accounting import Spend, usage_scope
 from sciplan.papers import ingest
@@ -248,7 +248,7 @@ def _eval_goals(ctx: _Context) -> list[Goal]:
     step = ctx.config.evaluate
     assert step is not None
     if isinstance(step.goals, Path):
-        return read_records(step.goals, Goal, JsonlReport(step.goals))
+        return read_goals(step.goals)
     if step.goals == "heldout" and ctx.config.train is not None:
         from sciplan.train import split_goals
 
