@@ -6,9 +6,8 @@ from datetime import datetime
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
-from sciplan.cli.console import console
+from sciplan.cli.console import console, safe
 from sciplan.errors import SciplanError
 from sciplan.progress import RichProgress
 
@@ -31,6 +30,8 @@ INPUTS are files, folders, or source queries:
   openreview:NeurIPS.cc/2024/Conference?decision=oral,spotlight&max=100   accepted papers of a venue
 
 Inputs that fail go to failures.jsonl with the reason; the run goes on. Re-running skips papers already in --out.
+Every reader runs in a child process bounded in memory and time (limits.max_memory_bytes, limits.max_seconds in
+--config); a second run into the same --out is refused. The command fails when every input failed.
 
 Only CC-BY, CC-BY-SA, CC0 and public-domain papers are kept by default (--license to change);
 local files of unknown license are kept.
@@ -94,13 +95,15 @@ def ingest(
         f"[bold]ingest[/]: {summary.written} written, {summary.skipped} skipped (already there), "
         f"{summary.filtered} filtered, {summary.failed} failed in {summary.seconds:.1f}s"
     )
-    console.print(f"  papers:   {escape(str(summary.out))}")
+    console.print(f"  papers:   {safe(str(summary.out))}")
     if summary.failed:
-        console.print(f"  failures: {escape(str(summary.failures))}")
+        console.print(f"  failures: {safe(str(summary.failures))}")
     for reason in summary.filtered_reasons[:5]:
-        console.print(f"  [dim]filtered: {escape(reason)}[/]")
+        console.print(f"  [dim]filtered: {safe(reason)}[/]")
     if len(summary.filtered_reasons) > 5:
         console.print(f"  [dim]... and {len(summary.filtered_reasons) - 5} more filtered[/]")
+    if summary.failed and not (summary.written or summary.skipped or summary.filtered):
+        raise SciplanError(f"every input failed ({summary.failed}); the reasons are in {summary.failures}")
 
 
 ingest.__doc__ = HELP

@@ -6,10 +6,9 @@ import logging
 import sys
 
 import typer
-from rich.markup import escape
 
 from sciplan.cli import dataset, demo, doctor, evaluate, export, extract, generate, grade, ingest, models, plan, run, study, train
-from sciplan.cli.console import console, err_console
+from sciplan.cli.console import console, err_console, safe
 from sciplan.cli.usage import print_usage
 from sciplan.errors import SciplanError
 
@@ -60,7 +59,12 @@ def main() -> None:
         raise
     except SciplanError as exc:
         print_usage(console)
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {safe(str(exc))}", highlight=False)
+        sys.exit(1)
+    except OSError as exc:  # the environment failed (full or read-only disk, permissions): one line, no trace
+        print_usage(console)
+        where = f"{exc.filename}: " if exc.filename else ""
+        err_console.print(f"[bold red]error:[/] {safe(where + (exc.strerror or str(exc)))}", highlight=False)
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/]")

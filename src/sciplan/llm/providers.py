@@ -31,7 +31,8 @@ class Provider:
     def backend_class(self) -> type[Backend]:
         """The backend class, imported now."""
         module, _, cls = self.backend.partition(":")
-        return getattr(importlib.import_module(module), cls)  # type: ignore[no-any-return]
+        backend: type[Backend] = getattr(importlib.import_module(module), cls)
+        return backend
 
 
 PROVIDERS: dict[str, Provider] = {}

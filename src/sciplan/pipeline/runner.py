@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from sciplan.config import load_yaml
 from sciplan.data import data_path, read_goals
 from sciplan.errors import SciplanError
 from sciplan.evaluate import ALL, JURY, load_eval_config, run_eval
@@ -32,7 +33,7 @@ from sciplan.pipeline.config import STAGES, PipelineConfig, StageName
 from sciplan.records import Goal, Paper
 from sciplan.rundir import RunDir
 
-__all__ = ["EvalOutput", "StageReport", "TrainOutput", "run_pipeline", "stage_marker", "select_stages"]
+__all__ = ["EvalOutput", "StageReport", "TrainOutput", "run_pipeline", "stage_marker", "select_stages", "check_stage_configs"]
 
 
 class TrainOutput(BaseModel):
@@ -111,13 +112,25 @@ class _Context:
         self.reports: dict[str, StageReport] = {}
 
     @cached_property
-    def train_config(self) -> Any:
-        """The training config of the train step, pointed at this run's goals and folder."""
+    def extract_config(self) -> Any:
+        """The extract step's config file, loaded once."""
+        assert self.config.extract is not None
+        return load_extract_config(self.config.extract.config)
+
+    @cached_property
+    def train_file(self) -> Any:
+        """The train step's config file, loaded once."""
         from sciplan.train import load_train_config  # torch and TRL: only when a train step exists
 
+        assert self.config.train is not None
+        return load_train_config(self.config.train.config)
+
+    @property
+    def train_config(self) -> Any:
+        """The training config pointed at this run's goals (as extracted so far) and folder."""
         step = self.config.train
         assert step is not None
-        cfg = load_train_config(step.config)
+        cfg = self.train_file.model_copy(deep=True)
         files: list[Path] = []
         if step.extracted_goals and _count_lines(self.goals):
             files.append(self.goals)
@@ -199,7 +212,7 @@ def _extract(ctx: _Context, report: StageReport) -> None:
         papers = papers[: step.limit]
     if not papers:
         raise SciplanError(f"{ctx.papers}: no papers to extract goals from (run the ingest stage)")
-    result = run_extract(papers, load_extract_config(step.config), ctx.goals.parent)
+    result = run_extract(papers, ctx.extract_config, ctx.goals.parent)
     report.wrote = {ctx.rel(ctx.goals): _count_lines(ctx.goals),
                     ctx.rel(result.paths.failures): _count_lines(result.paths.failures)}
     report.notes.append(f"{result.accepted} accepted, {result.rejected} rejected, "
@@ -313,6 +326,22 @@ _RUNNERS: dict[str, Callable[[_Context, StageReport], None]] = {
 }
 
 
+def check_stage_configs(config: PipelineConfig, names: list[StageName]) -> None:
+    """Load every named stage's config file now, so a missing or broken one fails before hours of work."""
+    _check_configs(_Context(config, None), names)
+
+
+def _check_configs(ctx: _Context, names: list[StageName]) -> None:
+    # Each file is loaded once: the stages use what is loaded here.
+    if "extract" in names and ctx.config.extract is not None:
+        assert ctx.extract_config is not None
+    if "train" in names and ctx.config.train is not None:
+        assert ctx.train_file is not None
+    evaluate = ctx.config.evaluate
+    if "evaluate" in names and evaluate is not None and evaluate.config is not None:
+        load_yaml(evaluate.config)  # its models are filled in at run time: check the file itself
+
+
 def run_pipeline(
     config: PipelineConfig,
     *,
@@ -325,7 +354,9 @@ def run_pipeline(
     ctx = _Context(config, console)
     ctx.out.mkdir(parents=True, exist_ok=True)
     reports = []
-    for name in select_stages(config, start, until):
+    names = select_stages(config, start, until)
+    _check_configs(ctx, names)
+    for name in names:
         fingerprint = _fingerprint(_stage_key(ctx, name))
         marker = stage_marker(ctx.out, name)
         if marker.is_file():

@@ -20,6 +20,7 @@ from sciplan.llm.errors import BackendUnavailableError, RequestRejectedError, Re
 from sciplan.llm.grammar import grammar_safe_schema
 from sciplan.llm.request import Request
 from sciplan.llm.server import LocalServer, ServerOptions, local_server
+from sciplan.llm.spec import ModelSettings, ModelSpec
 
 __all__ = ["LocalBackend"]
 
@@ -29,7 +30,7 @@ class LocalBackend(OpenAIBackend):
 
     default_structured = "json_schema"
 
-    def __init__(self, spec, settings) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, spec: ModelSpec, settings: ModelSettings) -> None:
         super().__init__(spec, settings)
         self._server: LocalServer | None = None
 
@@ -67,6 +68,10 @@ class LocalBackend(OpenAIBackend):
         body.setdefault("top_k", 0)
         body.setdefault("min_p", 0.0)
         body.setdefault("top_p", 1.0)
+        if req.seed is not None and req.temperature > 0:
+            # A reused prefix is evaluated in other batch shapes, which moves the logits a
+            # little: a seeded sample would then differ between a first call and a repeat.
+            body.setdefault("cache_prompt", False)
         return body
 
     async def complete(self, request: Request) -> Completion:
