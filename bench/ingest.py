@@ -96,7 +96,7 @@ def main() -> None:
         papers = [read_path(p) for p in jats]
         latex = [latex_dir / f"{p.stem}.tar.gz" for p in jats]
         pdfs = [pdf_dir / f"{p.stem}.pdf" for p in jats]
-        for paper, lpath, ppath in zip(papers, latex, pdfs):
+        for paper, lpath, ppath in zip(papers, latex, pdfs, strict=False):
             lpath.write_bytes(paper_eprint(paper))
             ppath.write_bytes(paper_pdf(paper))
         for name, paths in (("jats", jats), ("latex", latex), ("pdf", pdfs)):

@@ -193,7 +193,7 @@ def test_cohen_kappa_matches_statsmodels():
         x = rng.integers(0, 3, 50)
         y = np.where(rng.random(50) < 0.6, x, rng.integers(0, 3, 50))
         table = np.zeros((3, 3))
-        for p, q in zip(x, y):
+        for p, q in zip(x, y, strict=False):
             table[p, q] += 1
         assert cohen_kappa(list(x), list(y)) == pytest.approx(sm_cohens_kappa(table).kappa)
 
