@@ -81,7 +81,7 @@ def _guideline_grid(df: pd.DataFrame, names: dict[str, str]) -> dict:
     ids = list(dict.fromkeys(g.guideline))
     rows = []
     for model, part in g.groupby("model", sort=False):
-        rates = dict(zip(part.guideline, part.rate, strict=False))
+        rates = dict(zip(part.guideline, part.rate, strict=True))
         row = {"model": model, "verdicts": int(part.verdicts.iloc[0])}
         row.update({gid: f"{rates[gid]:.0%}" if gid in rates else "—" for gid in ids})
         rows.append(row)
@@ -93,7 +93,7 @@ def _verdicts(data: EvalData, plan: Plan) -> list[dict]:
     out = []
     for g in sorted((g for g in data.grades if g.plan_id == plan.id), key=lambda g: g.grader):
         items = []
-        for gi, idx in zip(g.items, item_indices(g, goal.rubric), strict=False):
+        for gi, idx in zip(g.items, item_indices(g, goal.rubric), strict=True):
             items.append(
                 {
                     # Shown 1-based, like the goal's numbered rubric.
@@ -249,6 +249,8 @@ def render_report(
         "guideline_names": names,
         "items": _records(tables.items, judge=JURY),
         "agreement": _records(tables.agreement),
+        "judges_parse": _records(tables.judges),
+        "ranking": _records(tables.ranking),
         "human": _records(tables.human_agreement) if tables.human_agreement is not None else None,
         "examples": example_pairs(data, models, baseline, examples),
         "comparisons": comparisons(data, tables, models, baseline),

@@ -8,20 +8,23 @@ a seeded generator: the same inputs and seed give the same interval in any proce
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import stats as sps
 
 __all__ = [
     "TIE_TOL",
     "WinRate",
     "bootstrap_ci",
+    "cluster_weights",
     "cohen_kappa",
     "fleiss_kappa",
     "fleiss_kappa_table",
+    "krippendorff_alpha",
     "mean_pair_agreement",
     "relative_improvement",
     "relative_improvement_ci",
@@ -37,15 +40,11 @@ TIE_TOL = 1e-9
 Interval = tuple[float | None, float | None]
 
 
-# Scores: a sequence or a numpy array.
-Values = Sequence[float] | np.ndarray
-
-
-def _arr(x: Values) -> np.ndarray:
+def _arr(x: Sequence[float] | np.ndarray) -> np.ndarray:
     return np.asarray(x, dtype=float)
 
 
-def _paired(a: Values, b: Values) -> tuple[np.ndarray, np.ndarray]:
+def _paired(a: Sequence[float], b: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     x, y = _arr(a), _arr(b)
     if x.shape != y.shape or x.ndim != 1:
         raise ValueError("paired statistics need two 1-D sequences of the same length")
@@ -66,11 +65,49 @@ def _percentiles(samples: np.ndarray, level: float) -> Interval:
     return float(lo), float(hi)
 
 
-def bootstrap_ci(values: Values, *, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> Interval:
-    """Percentile bootstrap CI of the mean of `values`; (None, None) when empty."""
+def cluster_weights(clusters: Sequence[Hashable], n_boot: int, seed: int) -> np.ndarray:
+    """(n_boot, n) multiplicities of `n` units when whole clusters are drawn with replacement.
+
+    Units that share a cluster label (goals of one paper) are drawn together, so their
+    correlation is kept in every resample; with one unit per cluster this is the plain
+    bootstrap over units.
+    """
+    codes = pd.factorize(pd.Series([str(c) for c in clusters], dtype=object))[0]
+    k = int(codes.max()) + 1 if codes.size else 0
+    if k == 0:
+        return np.zeros((n_boot, 0))
+    idx = _resample_indices(k, n_boot, seed)
+    # One bincount over all rows at once: row r's clusters are offset by r * k.
+    flat = (idx + np.arange(n_boot)[:, None] * k).ravel()
+    counts = np.bincount(flat, minlength=n_boot * k).reshape(n_boot, k)
+    return counts[:, codes].astype(float)
+
+
+def _weighted_means(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (w * x).sum(axis=1) / w.sum(axis=1)
+
+
+def bootstrap_ci(
+    values: Sequence[float] | np.ndarray,
+    *,
+    clusters: Sequence[Hashable] | None = None,
+    n_boot: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> Interval:
+    """Percentile bootstrap CI of the mean of `values`; (None, None) when empty.
+
+    With `clusters` (one label per value, e.g. the goal's paper) whole clusters are
+    resampled: the cluster bootstrap, wider and honest when units of a cluster correlate.
+    """
     x = _arr(values)
     if x.size == 0:
         return None, None
+    if clusters is not None:
+        if len(clusters) != x.size:
+            raise ValueError("bootstrap_ci needs one cluster label per value")
+        return _percentiles(_weighted_means(x, cluster_weights(clusters, n_boot, seed)), level)
     means = x[_resample_indices(x.size, n_boot, seed)].mean(axis=1)
     return _percentiles(means, level)
 
@@ -97,24 +134,30 @@ class WinRate:
         return (self.wins + 0.5 * self.ties) / self.n if self.n else None
 
 
-def win_rate(a: Values, b: Values) -> WinRate:
+def win_rate(a: Sequence[float], b: Sequence[float]) -> WinRate:
     """How often A beats B unit by unit (paired), ties within `TIE_TOL`."""
     s = _signs(*_paired(a, b))
     return WinRate(int((s > 0).sum()), int((s == 0).sum()), int((s < 0).sum()))
 
 
 def win_rate_ci(
-    a: Values, b: Values, *, n_boot: int = 2000, level: float = 0.95, seed: int = 0
+    a: Sequence[float],
+    b: Sequence[float],
+    *,
+    clusters: Sequence[Hashable] | None = None,
+    n_boot: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
 ) -> Interval:
-    """Bootstrap CI of the win rate (ties half), resampling units."""
+    """Bootstrap CI of the win rate (ties half), resampling units (or whole `clusters` of units)."""
     s = _signs(*_paired(a, b))
     if s.size == 0:
         return None, None
     points = np.where(s > 0, 1.0, np.where(s == 0, 0.5, 0.0))
-    return bootstrap_ci(points, n_boot=n_boot, level=level, seed=seed)
+    return bootstrap_ci(points, clusters=clusters, n_boot=n_boot, level=level, seed=seed)
 
 
-def sign_test(a: Values, b: Values) -> float | None:
+def sign_test(a: Sequence[float], b: Sequence[float]) -> float | None:
     """Two-sided exact sign test of paired A vs B (ties dropped); None with no untied pair."""
     w = win_rate(a, b)
     n = w.wins + w.losses
@@ -127,7 +170,7 @@ def sign_test(a: Values, b: Values) -> float | None:
     return min(1.0, 2.0 * tail)
 
 
-def wilcoxon_test(a: Values, b: Values) -> float | None:
+def wilcoxon_test(a: Sequence[float], b: Sequence[float]) -> float | None:
     """Two-sided Wilcoxon signed-rank p-value of paired A vs B (zero differences dropped).
 
     None when no difference is non-zero (the test is undefined there).
@@ -142,7 +185,7 @@ def wilcoxon_test(a: Values, b: Values) -> float | None:
     return float(sps.wilcoxon(d, zero_method="wilcox", alternative="two-sided").pvalue)
 
 
-def relative_improvement(a: Values, b: Values) -> float | None:
+def relative_improvement(a: Sequence[float], b: Sequence[float]) -> float | None:
     """(mean A − mean B) / mean B; None when B's mean is 0 or there is no data."""
     x, y = _paired(a, b)
     if x.size == 0 or abs(y.mean()) <= TIE_TOL:
@@ -151,14 +194,24 @@ def relative_improvement(a: Values, b: Values) -> float | None:
 
 
 def relative_improvement_ci(
-    a: Values, b: Values, *, n_boot: int = 2000, level: float = 0.95, seed: int = 0
+    a: Sequence[float],
+    b: Sequence[float],
+    *,
+    clusters: Sequence[Hashable] | None = None,
+    n_boot: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
 ) -> Interval:
-    """Paired percentile bootstrap CI of the relative improvement, resampling units together."""
+    """Paired percentile bootstrap CI of the relative improvement, resampling units (or `clusters`) together."""
     x, y = _paired(a, b)
     if x.size == 0:
         return None, None
-    idx = _resample_indices(x.size, n_boot, seed)
-    ma, mb = x[idx].mean(axis=1), y[idx].mean(axis=1)
+    if clusters is not None:
+        w = cluster_weights(clusters, n_boot, seed)
+        ma, mb = _weighted_means(x, w), _weighted_means(y, w)
+    else:
+        idx = _resample_indices(x.size, n_boot, seed)
+        ma, mb = x[idx].mean(axis=1), y[idx].mean(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(np.abs(mb) > TIE_TOL, (ma - mb) / mb, np.nan)
     return _percentiles(ratio, level)
@@ -171,7 +224,7 @@ def cohen_kappa(x: Sequence[Hashable], y: Sequence[Hashable]) -> float | None:
     n = len(x)
     if n == 0:
         return None
-    observed = sum(p == q for p, q in zip(x, y, strict=False)) / n
+    observed = sum(p == q for p, q in zip(x, y, strict=True)) / n
     cx, cy = Counter(x), Counter(y)
     expected = sum(cx[c] * cy[c] for c in cx) / (n * n)
     if expected >= 1.0 - 1e-12:
@@ -213,3 +266,31 @@ def fleiss_kappa_table(table: Sequence[Sequence[int]]) -> float | None:
     counts = np.asarray(table, dtype=int)
     units = [[c for c, k in enumerate(row) for _ in range(k)] for row in counts]
     return fleiss_kappa(units)
+
+
+def krippendorff_alpha(units: Sequence[Sequence[Hashable]]) -> float | None:
+    """Krippendorff's α for nominal labels; each unit lists its raters' labels (missing ones left out).
+
+    α = 1 − D_o / D_e from the coincidence matrix (Krippendorff 2011): units with fewer
+    than two labels are not pairable and drop out; None when every label is the same.
+    """
+    units = [list(u) for u in units if len(u) >= 2]
+    if not units:
+        return None
+    coincidence: dict[tuple[Hashable, Hashable], float] = defaultdict(float)
+    for u in units:
+        m = len(u)
+        counts = Counter(u)
+        for c, nc in counts.items():
+            for k, nk in counts.items():
+                pairs = nc * (nk - 1) if c == k else nc * nk
+                coincidence[(c, k)] += pairs / (m - 1)
+    n_c: dict[Hashable, float] = defaultdict(float)
+    for (c, _k), v in coincidence.items():
+        n_c[c] += v
+    n = sum(n_c.values())
+    observed = sum(v for (c, k), v in coincidence.items() if c != k)
+    expected = (n * n - sum(v * v for v in n_c.values())) / (n - 1)
+    if expected <= 1e-12:
+        return None
+    return 1.0 - observed / expected

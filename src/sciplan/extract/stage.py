@@ -30,7 +30,7 @@ from rich import get_console
 
 from sciplan.errors import SciplanError
 from sciplan.extract.config import ExtractConfig
-from sciplan.extract.creator import create_candidates
+from sciplan.extract.creator import create_candidates, with_pitfalls
 from sciplan.extract.dedup import DuplicateIndex
 from sciplan.extract.embeddings import Embedder, get_embedder
 from sciplan.extract.leakage import check_leakage
@@ -149,8 +149,8 @@ class ExtractResult:
 
 def _candidate_record(paper: Paper, sc: ScoredCandidate, selected: bool) -> Goal:
     c = sc.candidate
-    return Goal(id=c.id, paper_id=paper.id, domain=paper.domain, text=c.goal, rubric=sc.kept or c.rubric,
-                reference=c.reference, scores=dict(sc.scores), date=paper.date,
+    return Goal(id=c.id, paper_id=paper.id, domain=paper.domain, text=c.goal,
+                **with_pitfalls(sc.kept or c.rubric, c.pitfalls), reference=c.reference, scores=dict(sc.scores), date=paper.date,
                 meta={"candidate": c.index, "selected": selected, "dropped": sc.dropped, "errors": sc.errors,
                       "preliminary_rubric": c.rubric, "items": [i.as_dict() for i in sc.items],
                       "checks": sc.checks_dict(), "reference_grade": _grade_summary(sc)})
@@ -298,7 +298,7 @@ async def _make_goal(paper: Paper, best: ScoredCandidate, cfg: ExtractConfig, se
             rubric = keep or [min(leaks, key=lambda lk: lk.similarity).item]
             meta["leakage"]["dropped"] = [lk.item for lk in leaks if lk.item not in rubric]
     return Goal(id=make_id("goal", paper.id, c.goal), paper_id=paper.id, domain=paper.domain, text=c.goal,
-                rubric=rubric, reference=c.reference, scores=scores, date=paper.date, meta=meta)
+                **with_pitfalls(rubric, c.pitfalls), reference=c.reference, scores=scores, date=paper.date, meta=meta)
 
 
 def run_extract(

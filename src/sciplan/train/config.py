@@ -16,8 +16,12 @@ from pydantic import Field, model_validator
 
 from sciplan.config import ConfigPath, Strict, load_config
 from sciplan.grade.config import GraderConfig, RewardConfig
+from sciplan.grade.listwise import ListwiseConfig
+from sciplan.grade.weights import VetoConfig
 from sciplan.llm import ModelSettings
 from sciplan.plan import PlanConfig
+from sciplan.train.length_guard import LengthGuardSettings
+from sciplan.train.rubric_buffer import EvolvingRubricSettings
 
 __all__ = [
     "LoraSettings",
@@ -79,6 +83,8 @@ class GraderSettings(Strict):
     model: str = "policy"
     settings: ModelSettings = Field(default_factory=lambda: ModelSettings(cache=False))
     grader: GraderConfig = Field(default_factory=GraderConfig)
+    # Grade each group in one listwise call instead (RULER-style relative scores; an ablation).
+    listwise: ListwiseConfig | None = None
     reward: RewardConfig = Field(default_factory=RewardConfig)
     # A grader that cannot be reached at all (its server died): the step's grading is
     # retried `outage_retries` times, `outage_wait` seconds apart; then `skip` records
@@ -211,6 +217,11 @@ class TrainConfig(Strict):
 
     validation: ValidationSettings = Field(default_factory=ValidationSettings)
     monitors: MonitorSettings = Field(default_factory=MonitorSettings)
+    # Beyond the paper's reward (all off by default): item vetoes' floor, a length guard
+    # relative to the group, evolving rubrics (sciplan.train.shaping).
+    veto: VetoConfig = Field(default_factory=VetoConfig)
+    length_guard: LengthGuardSettings = Field(default_factory=LengthGuardSettings)
+    evolving_rubrics: EvolvingRubricSettings = Field(default_factory=EvolvingRubricSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     vllm: VllmSettings = Field(default_factory=VllmSettings)
     sft: SftSettings = Field(default_factory=SftSettings)

@@ -21,6 +21,7 @@ from sciplan.train.config import TrainConfig
 from sciplan.train.dataset import grpo_dataset, mixture_order
 from sciplan.train.policy import lora_config
 from sciplan.train.run import TrainingRun, trainer_args
+from sciplan.train.shaping import RewardShaping, buffer_callback
 from sciplan.train.step_reward import StepReward, make_reward
 
 __all__ = ["GRPORun", "build_grpo", "grpo_args", "timed_trainer_class"]
@@ -113,9 +114,22 @@ class GRPORun(TrainingRun):
         return self.config.model_dump(mode="json")
 
     def prepare(self, tokenizer: Any) -> None:
+        c = self.config
         goals = self.split.train + self.split.validation
-        self.reward = StepReward(make_reward(self.config, goals, tokenizer), {g.id: g for g in goals}, self.config.grader,
-                                 metrics=self.metrics, monitor=self.monitor)
+        rubric_reward = make_reward(c, goals, tokenizer)
+        self.shaping = RewardShaping(rubric_reward, length=c.length_guard, veto=c.veto, evolving=c.evolving_rubrics)
+        self.reward = StepReward(rubric_reward, {g.id: g for g in goals}, c.grader, metrics=self.metrics,
+                                 monitor=self.monitor, shaping=self.shaping)
+
+    def extra_callbacks(self) -> list[Any]:
+        return [buffer_callback(self.shaping, self.out)] if self.shaping.buffer is not None else []
+
+    def on_resume(self, checkpoint: Path) -> None:
+        self.shaping.restore(checkpoint)  # the evolving rubrics as they were at that checkpoint
+
+    def result_fields(self) -> dict[str, Any]:
+        buf = self.shaping.buffer
+        return {"rubric": buf.summary() if buf is not None else None}
 
     def make_trainer(self, model: Any, tokenizer: Any, callbacks: list[Any]) -> Any:
         c = self.config

@@ -74,6 +74,7 @@ class TrainingRun:
         callbacks: list[Any] = [ProgressCallback(console, title=self.title)]
         if self.validation is not None:
             callbacks.append(self.validation)
+        callbacks += self.extra_callbacks()
         if self.metrics.tb_writer is not None:
             # TRL's own metrics (loss, KL, entropy, clip ratios) go to the same event files.
             callbacks.append(TensorBoardCallback(tb_writer=self.metrics.tb_writer))
@@ -99,6 +100,17 @@ class TrainingRun:
     def comparison_grader(self, goals: list[Goal], tokenizer: Any) -> Any:
         """The training grader validation compares against the judge (when `compare_grader`)."""
         return make_reward(self.config, goals, tokenizer)
+
+    def extra_callbacks(self) -> list[Any]:
+        """The method's own TRL callbacks (after progress and validation)."""
+        return []
+
+    def on_resume(self, checkpoint: Path) -> None:
+        """Restore the method's own state as it was at `checkpoint`."""
+
+    def result_fields(self) -> dict[str, Any]:
+        """The method's own fields of the result."""
+        return {}
 
     def after_train(self) -> None:
         """Anything to log once training is over (before metrics close)."""
@@ -134,6 +146,8 @@ class TrainingRun:
             resume = str(latest) if latest else None
             if resume is None:
                 log.warning("no checkpoint to resume from in %s: starting fresh", self.out / "checkpoints")
+        if resume:
+            self.on_resume(Path(str(resume)))
         fingerprint = self.config.fingerprint()
         write_summary(self.result(), finished=False, fingerprint=fingerprint)
         try:
@@ -153,4 +167,4 @@ class TrainingRun:
         best_dir = v.best_dir if (v is not None and (v.best_dir / "best.json").is_file()) else None
         return TrainResult(self.out, final, best_dir, v.best if v else None, list(v.results) if v else [],
                            list(self.monitor.alerts), self.trainer.state.global_step,
-                           list(getattr(self.trainer, "timings", [])), self.reward_history())
+                           list(getattr(self.trainer, "timings", [])), self.reward_history(), **self.result_fields())

@@ -15,12 +15,14 @@ from typing import Any
 
 from sciplan.errors import SciplanError
 from sciplan.grade import Grader, RewardParts, RubricReward, check_format, split_completion
+from sciplan.grade.listwise import ListwiseGrader
 from sciplan.llm import UnreachableError, get_model
 from sciplan.records import Goal
 from sciplan.train.config import GraderSettings, TrainConfig
 from sciplan.train.metrics import MetricsLogger, step_metrics
 from sciplan.train.monitors import Alert, HackingMonitor, rubric_keyword_overlap
 from sciplan.train.policy import frozen_grader_spec
+from sciplan.train.shaping import RewardShaping
 
 __all__ = ["StepReward", "make_reward", "outage_parts", "OUTAGE_ERRORS"]
 
@@ -37,7 +39,9 @@ def make_reward(config: TrainConfig, goals: list[Goal], tokenizer: Any = None, *
     spec = model or frozen_grader_spec(config.grader.model, config.policy.model)
     llm = get_model(spec, settings or config.grader.settings)
     llm.check_ready()  # a missing key or model file is one clear error now, not a failed step later
-    grader = Grader(llm, config.grader.grader, stage_name="train")
+    grader: Any = Grader(llm, config.grader.grader, stage_name="train")
+    if model is None and config.grader.listwise is not None:  # the training grader only, never the judge
+        grader = ListwiseGrader(llm, config.grader.listwise, stage_name="train")
     count = None
     if config.grader.reward.length_unit == "tokens":
         if tokenizer is None:
@@ -70,8 +74,10 @@ class StepReward:
         *,
         metrics: MetricsLogger | None = None,
         monitor: HackingMonitor | None = None,
+        shaping: RewardShaping | None = None,
     ) -> None:
         self.reward = reward
+        self.shaping = shaping
         self.goals = dict(goals)
         self.settings = settings
         self.metrics = metrics
@@ -107,15 +113,21 @@ class StepReward:
         # TRL computes rewards inside the step it is about to take.
         step = (state.global_step + 1) if state is not None else len(self.history) + 1
         parts, seconds = await self.grade(prompts, completions, **kwargs)
+        goal_ids = [str(g) for g in kwargs.get("goal_id") or []]
+        extra: dict[str, float] = {}
+        if self.shaping is not None and len(goal_ids) == len(parts):
+            parts, extra = self.shaping.apply(parts, goal_ids)
+            extra.update(await self.shaping.after_step(step, parts, goal_ids))
         self.last = parts
-        self.observe(step, parts, kwargs.get("goal_id") or [], completions, seconds)
+        self.observe(step, parts, goal_ids, completions, seconds, extra)
         return [p.reward for p in parts]
 
     def observe(self, step: int, parts: Sequence[RewardParts], goal_ids: Sequence[str], completions: Sequence[Any],
-                seconds: float) -> dict[str, float]:
-        """Metrics and monitor values for one step's components."""
+                seconds: float, extra: Mapping[str, float] | None = None) -> dict[str, float]:
+        """Metrics and monitor values for one step's components (`extra`: reward shaping's own)."""
         scalars = step_metrics(parts, self.reward.grader.guidelines.ids)
         scalars["time/grading_seconds"] = seconds
+        scalars.update(extra or {})
         if self.monitor is not None:
             overlaps = []
             for gid, p in zip(goal_ids, parts, strict=False):
@@ -123,7 +135,8 @@ class StepReward:
                 if goal is not None:
                     overlaps.append(rubric_keyword_overlap(p.format.plan, goal.rubric, goal.text))
             values, alerts = self.monitor.observe_step(
-                step, [p.format.length for p in parts], overlaps, ["injection" in p.flags for p in parts]
+                step, [p.format.length for p in parts], overlaps, ["injection" in p.flags for p in parts],
+                scores=[p.score for p in parts],
             )
             scalars.update({f"monitor/{k}": v for k, v in values.items()})
             self.alerts += alerts
