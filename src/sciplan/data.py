@@ -19,11 +19,10 @@ def read_goals(path: str | os.PathLike[str]) -> list[Goal]:
     if not p.is_file():
         raise SciplanError(f"{p}: no such goals file")
     report = JsonlReport(p)
-    goals = read_records(p, Goal, report)
-    if not goals:
-        first = f" (line {report.bad_lines[0][0]}: {report.bad_lines[0][1]})" if report.bad_lines else ""
-        raise SciplanError(f"{p}: no valid goals (JSONL of records with id, text and rubric){first}")
-    return goals
+    if goals := read_records(p, Goal, report):
+        return goals
+    first = f" (line {report.bad_lines[0][0]}: {report.bad_lines[0][1]})" if report.bad_lines else ""
+    raise SciplanError(f"{p}: no valid goals (JSONL of records with id, text and rubric){first}")
 
 
 def data_path(name: str) -> Path:

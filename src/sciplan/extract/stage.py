@@ -37,12 +37,7 @@ from sciplan.extract.leakage import check_leakage
 from sciplan.extract.selector import ScoredCandidate, select
 from sciplan.grade import Grader
 from sciplan.jsonl import JsonlWriter, read_records
-from sciplan.llm import (
-    Model,
-    close_models,
-    get_model,
-    stage,
-)
+from sciplan.llm import Model, close_models, get_model, stage
 from sciplan.llm.accounting import Spend, usage_scope
 from sciplan.llm.errors import FATAL_ERRORS
 from sciplan.progress import Progress, RichProgress, Silent
