@@ -78,7 +78,7 @@ def main() -> None:
     print(f"{'stage':<10}{'seconds':>10}{'calls':>8}{'tok in':>10}{'tok out':>10}   notes")
     for s in stages:
         note = s["notes"][0] if s["notes"] else ""
-        print(f"{s['name']:<10}{s['seconds']:>10.1f}{s['calls']:>8}{s['tokens_in']:>10}{s['tokens_out']:>10}   {note}")
+        print(f"{s['name']:<10}{s['seconds']:>10.1f}{s['calls']:>8}{s['prompt_tokens']:>10}{s['completion_tokens']:>10}   {note}")
     stage_total = sum(s["seconds"] for s in stages)
     print(f"first run: {first:.0f} s wall ({stage_total:.0f} s in stages, the rest start-up)")
     print(f"second run: {again:.1f} s, {sum(s['calls'] for s in rerun)} model calls, "

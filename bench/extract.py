@@ -25,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from helpers.extract_judge import Judge, candidate, make_paper  # noqa: E402
 from helpers.scripted import scripted_model  # noqa: E402
-
 from sciplan.extract import (  # noqa: E402
     DedupConfig,
     ExtractConfig,

@@ -4,7 +4,7 @@ and how often a paper's LaTeX source and its PDF give the same record.
     python bench/ingest.py [CORPUS_DIR] [--repeat N]
 
 The LaTeX e-prints and two-column PDFs are written from the corpus articles by
-`sciplan.papers.samples`, so all three readers see the same papers. Each format is read in
+`tests/helpers/samples.py`, so all three readers see the same papers. Each format is read in
 one child process (the reader contract's own fork), whose peak resident memory is reported.
 The LaTeX/PDF agreement covers the template pairs in tests/papers/fixtures/pairs (ACM,
 AASTeX, NeurIPS layouts) and the corpus articles (plain article class, two-column PDF):
@@ -25,7 +25,10 @@ from pathlib import Path
 from sciplan.papers import ArchiveLimits, ingest, read_bytes, read_path
 from sciplan.papers.agreement import compare_forms
 from sciplan.papers.bounded import run_bounded
-from sciplan.papers.samples import paper_eprint, paper_latex_files, paper_pdf
+
+# The sample writers are test support, not part of the package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from helpers.samples import paper_eprint, paper_latex_files, paper_pdf  # noqa: E402
 
 PAIRS = Path(__file__).resolve().parent.parent / "tests" / "papers" / "fixtures" / "pairs"
 
@@ -93,7 +96,7 @@ def main() -> None:
         papers = [read_path(p) for p in jats]
         latex = [latex_dir / f"{p.stem}.tar.gz" for p in jats]
         pdfs = [pdf_dir / f"{p.stem}.pdf" for p in jats]
-        for paper, lpath, ppath in zip(papers, latex, pdfs):
+        for paper, lpath, ppath in zip(papers, latex, pdfs, strict=False):
             lpath.write_bytes(paper_eprint(paper))
             ppath.write_bytes(paper_pdf(paper))
         for name, paths in (("jats", jats), ("latex", latex), ("pdf", pdfs)):

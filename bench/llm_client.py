@@ -22,7 +22,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from helpers.net import free_port, wait_http  # noqa: E402
-
 from sciplan.llm import Ledger, Model, ModelSettings  # noqa: E402
 
 

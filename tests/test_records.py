@@ -14,7 +14,8 @@ def test_make_id_is_stable_and_distinguishes_parts():
 
 
 def test_paper_accepts_section_pairs_and_roundtrips():
-    p = Paper(id="p1", title="T", abstract="A", sections=[("Intro", "text"), Section(heading="M", text="t", level=2)], date="2024-05-01")
+    p = Paper(id="p1", title="T", abstract="A", sections=[("Intro", "text"), Section(heading="M", text="t", level=2)],
+              date="2024-05-01")
     assert p.sections[0].heading == "Intro" and p.sections[0].level == 1
     assert p.date == date(2024, 5, 1)
     again = Paper.model_validate_json(p.to_json())

@@ -21,9 +21,10 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic
 
 from pydantic import BaseModel, ValidationError
+from typing_extensions import TypeVar
 
 from sciplan.errors import SciplanError
 
@@ -32,7 +33,8 @@ __all__ = ["JsonlWriter", "JsonlReport", "JsonlWriteError", "JsonlBusyError", "r
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T", bound=BaseModel)
+# Defaults to any record, so `JsonlWriter(path)` needs no type argument.
+T = TypeVar("T", bound=BaseModel, default=BaseModel)
 
 _DISK = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
          errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",

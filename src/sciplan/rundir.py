@@ -1,16 +1,14 @@
-"""The run directory convention (`runs/NAME/...`) and resume-by-id.
+"""The run directory (`runs/NAME/`) and resume-by-id.
 
-A run directory holds one file per arrow of the flow in DESIGN.md:
+`sciplan run` writes one folder per stage, each file one arrow of the flow in DESIGN.md:
 
     runs/NAME/
-      papers.jsonl     ingest   -> Paper
-      failures.jsonl   inputs any stage could not use, with the reason
-      goals.jsonl      extract  -> Goal
-      plans.jsonl      plan     -> Plan
-      grades.jsonl     grade    -> Grade
-      train/           checkpoints, metrics
-      eval/            evaluation tables and report.html
-      usage.jsonl      tokens and cost per stage and model
+      ingest/papers.jsonl       Paper records; ingest/failures.jsonl: inputs it could not use
+      extract/goals.jsonl       Goal records, beside candidates, duplicates, extract_log, failures
+      train/                    checkpoints/, final/, best/, summary.json, metrics, sciplan.log
+      eval/                     plans.jsonl, grades.jsonl, tables/, report.html
+      stages/NAME.json          what each finished stage wrote, took and cost (its marker)
+      summary.json              the same for the last `sciplan run`
 
 Any stage resumes by reading the ids already in its output and skipping them.
 """
@@ -42,7 +40,7 @@ class RunDir:
     root: Path
 
     @classmethod
-    def named(cls, name: str, runs_root: str | os.PathLike[str] | None = None) -> "RunDir":
+    def named(cls, name: str, runs_root: str | os.PathLike[str] | None = None) -> RunDir:
         """`runs/NAME` (or under `runs_root`), created if missing."""
         if not name or "/" in name or name in (".", ".."):
             raise ValueError(f"invalid run name {name!r}: use a plain folder name")
@@ -59,27 +57,22 @@ class RunDir:
 
     @property
     def papers(self) -> Path:
-        return self.path("papers.jsonl")
-
-    @property
-    def failures(self) -> Path:
-        return self.path("failures.jsonl")
+        """The ingest stage's papers."""
+        return self.path("ingest", "papers.jsonl")
 
     @property
     def goals(self) -> Path:
-        return self.path("goals.jsonl")
+        """The extract stage's goals (its other files sit beside them)."""
+        return self.path("extract", "goals.jsonl")
 
     @property
     def plans(self) -> Path:
+        """Plans written into the run by hand (`sciplan plan --out`); evaluation writes eval/plans.jsonl."""
         return self.path("plans.jsonl")
 
-    @property
-    def grades(self) -> Path:
-        return self.path("grades.jsonl")
-
-    @property
-    def usage(self) -> Path:
-        return self.path("usage.jsonl")
+    def stage_marker(self, name: str) -> Path:
+        """The file that says stage `name` finished."""
+        return self.root / "stages" / f"{name}.json"
 
     def subdir(self, name: str) -> Path:
         """A folder inside the run (`train`, `eval`, ...), created if missing."""

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+
 from helpers.net import free_port
 
 SCIPLAN = [sys.executable, "-m", "sciplan.cli.main"]

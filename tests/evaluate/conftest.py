@@ -33,7 +33,7 @@ def grade(
     violations = violations or [[] if s else ["G1"] for s in satisfied]
     items = [
         GradeItem(index=i, item=goal.rubric[i], violations=v, satisfied=s, reason=f"reason {i}")
-        for i, (s, v) in enumerate(zip(satisfied, violations))
+        for i, (s, v) in enumerate(zip(satisfied, violations, strict=False))
     ]
     return Grade(
         id=make_id("grade", plan.id, judge),
@@ -80,7 +80,7 @@ def synthetic(
                 truth = rng.random(4) < (0.35 + 0.3 * m_i)
                 for j_i, judge in enumerate(judges):
                     flip = rng.random(4) < 0.15 * j_i
-                    sat = [bool(t ^ f) for t, f in zip(truth, flip)]
+                    sat = [bool(t ^ f) for t, f in zip(truth, flip, strict=False)]
                     viol = [[] if s else (["G1", "G3"] if (n + j_i) % 2 else ["G2"]) for n, s in enumerate(sat)]
                     grades.append(grade(goal, plan, judge, sat, viol))
     return Records(goals, plans, grades)

@@ -6,6 +6,7 @@ Uses the system browser (scripts/ensure_chromium.sh installs it); never download
 from __future__ import annotations
 
 import pytest
+
 from helpers.browser import ARGS, CHROMIUM, needs_chromium
 
 pytestmark = [

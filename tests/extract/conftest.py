@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
 from helpers.extract_judge import Judge
 from helpers.scripted import scripted_model
-
 from sciplan.extract import ExtractConfig
 
 

@@ -8,9 +8,9 @@ import sys
 from datetime import date
 
 import pyarrow.parquet as pq
-from helpers.extract_judge import ML_ROWS, build_release
 from typer.testing import CliRunner
 
+from helpers.extract_judge import ML_ROWS, build_release
 from sciplan.cli.main import app
 from sciplan.extract import PaperLog, read_goals, write_goals
 from sciplan.jsonl import append_records

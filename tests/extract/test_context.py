@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers.extract_judge import INTRO, METHOD, RESULTS, make_paper
 
+from helpers.extract_judge import INTRO, METHOD, RESULTS, make_paper
 from sciplan.extract import ContextConfig, build_context, section_kind, split_context
 from sciplan.extract.context import allocate
 from sciplan.papers import read_path

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers.extract_judge import INTRO, METHOD, Judge, candidate, make_paper
 
+from helpers.extract_judge import INTRO, METHOD, Judge, candidate, make_paper
 from sciplan.extract import CreatorConfig, ExtractionError, clean_candidates, create_candidates, creator_messages
 from sciplan.extract.schema import CandidateOut
 

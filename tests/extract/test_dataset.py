@@ -8,8 +8,8 @@ from datetime import date
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from helpers.extract_judge import ML_ROWS, PUBMED_ROWS, build_release
 
+from helpers.extract_judge import ML_ROWS, PUBMED_ROWS, build_release
 from sciplan.errors import SciplanError
 from sciplan.extract import RPG_COLUMNS, detect_format, goal_from_row, read_goals, write_goals
 from sciplan.records import Goal

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from helpers.extract_judge import Judge
 
+from helpers.extract_judge import Judge
 from sciplan.extract import LeakageConfig, LexicalEmbedder, check_leakage, leakage_rate, measure_leakage
 from sciplan.extract.leakage import combine, goal_sentences, similarity_scores
 from sciplan.records import Goal

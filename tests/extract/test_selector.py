@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers.extract_judge import Judge
 
+from helpers.extract_judge import Judge
 from sciplan.extract import Candidate, LexicalEmbedder, SelectorConfig, mmr_select, score_candidate, select
 from sciplan.grade import Grader, GraderConfig
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from helpers.extract_judge import Judge, candidate, make_paper
 from helpers.scripted import scripted_model
-
 from sciplan.extract import ExtractPaths, PaperLog, extract_papers, run_extract
 from sciplan.jsonl import read_records
 from sciplan.llm import UnreachableError

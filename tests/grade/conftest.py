@@ -6,8 +6,8 @@ import json
 from types import SimpleNamespace
 
 import pytest
-from helpers.scripted import scripted_model
 
+from helpers.scripted import scripted_model
 from sciplan.grade import Grader, GraderConfig
 from sciplan.records import Goal, Plan
 

@@ -53,7 +53,8 @@ def test_grade_with_a_jury_writes_grades_prints_the_table_and_resumes(files, lla
 @pytest.mark.parametrize("setup,args,expected", [
     (None, ("--goals", "{d}/missing.jsonl", "--plans", "{d}/plans.jsonl"), "missing.jsonl: no such goals file"),
     ("garbage", ("--goals", "{d}/goals.jsonl", "--plans", "{d}/bad.jsonl"), "bad.jsonl: no valid Plan records"),
-    ("badconfig", ("--goals", "{d}/goals.jsonl", "--plans", "{d}/plans.jsonl", "--config", "{d}/c.yaml"), "c.yaml: invalid GradingConfig"),
+    ("badconfig", ("--goals", "{d}/goals.jsonl", "--plans", "{d}/plans.jsonl", "--config", "{d}/c.yaml"),
+     "c.yaml: invalid GradingConfig"),
     (None, ("--goals", "{d}/goals.jsonl", "--plans", "{d}/plans.jsonl", "--protocol", "nope"),
      "known protocols are paper, papergym, sciplan"),
 ])

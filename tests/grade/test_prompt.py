@@ -13,7 +13,7 @@ def test_shared_parts_come_first_and_the_plan_last(goal):
     # Instructions and guidelines: the same for every goal; goal and rubric: for every plan.
     assert a.system == b.system == other.system and a.context == b.context != other.context
     ua, ub = a.messages()[1]["content"], b.messages()[1]["content"]
-    shared = ua[: next(i for i, (x, y) in enumerate(zip(ua, ub)) if x != y)]
+    shared = ua[: next(i for i, (x, y) in enumerate(zip(ua, ub, strict=False)) if x != y)]
     assert shared.startswith("Research goal:") and goal.rubric[-1] in shared and "Plan A" not in shared
     assert ua.endswith(f"Plan A text.\n<<<END PLAN {fence_tag('Plan A text.')}>>>")
     for g in GS.guidelines:

@@ -52,7 +52,7 @@ def real_papers(corpus: Path) -> dict[str, Paper]:
 @pytest.fixture(scope="session")
 def two_column_pdf(real_papers: dict[str, Paper]) -> bytes:
     """The PLOS ONE article laid out by PyMuPDF as a two-column PDF."""
-    from sciplan.papers.samples import paper_pdf
+    from helpers.samples import paper_pdf
 
     return paper_pdf(real_papers["plos"])
 

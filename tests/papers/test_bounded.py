@@ -58,8 +58,9 @@ def _capped_python(code: str, timeout: float = 240) -> dict:
 BOMB_READ = """
     import json, sys
     from sciplan.papers import ArchiveLimits, read_bytes
-    from sciplan.papers.samples import gzipped
     sys.path.insert(0, {tests!r})
+    sys.path.insert(0, {tests!r}.rsplit("/", 1)[0])  # tests/, for helpers.samples
+    from helpers.samples import gzipped
     from test_bounded import pdf_bomb
     bomb = pdf_bomb(400_000)  # ~70 KB on disk, hundreds of MB once its text is laid out
     limits = ArchiveLimits(max_memory_bytes=256 * 2**20, max_seconds={seconds})

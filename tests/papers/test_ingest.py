@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from helpers.samples import encrypted_pdf, image_only_pdf, paper_eprint, paper_latex_files
 from sciplan.config import load_config
 from sciplan.jsonl import read_jsonl, read_records
 from sciplan.papers import IngestConfig, PaperFilter, ingest
-from sciplan.papers.samples import encrypted_pdf, image_only_pdf, paper_eprint, paper_latex_files
 from sciplan.records import Paper
 
 

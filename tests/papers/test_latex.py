@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from helpers.samples import paper_eprint
 from sciplan.papers import PaperError, read_bytes, read_latex_dir, read_latex_tree, read_path
 from sciplan.papers.latex import is_latex_dir, latex_to_text
 from sciplan.papers.latex_files import collect_macros, decode_tex, expand_macros, find_main, strip_comments
-from sciplan.papers.samples import paper_eprint
 
 MAIN = r"""\documentclass[11pt]{article}
 \usepackage[utf8]{inputenc}

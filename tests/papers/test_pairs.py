@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from helpers.samples import paper_pdf
 from sciplan.jsonl import read_records
 from sciplan.papers import ingest, read_path
 from sciplan.papers.agreement import ABSTRACT_SIMILARITY, compare_forms
-from sciplan.papers.samples import paper_pdf
 from sciplan.records import Paper
 
 PAIRS = Path(__file__).parent / "fixtures" / "pairs"

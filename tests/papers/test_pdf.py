@@ -7,8 +7,8 @@ import difflib
 import pymupdf
 import pytest
 
+from helpers.samples import encrypted_pdf, image_only_pdf, paper_pdf
 from sciplan.papers import PaperError, read_path, read_pdf
-from sciplan.papers.samples import encrypted_pdf, image_only_pdf, paper_pdf
 
 
 def _similar(a: str, b: str) -> float:
@@ -29,7 +29,7 @@ def test_two_column_pdf_of_a_real_article(real_papers, two_column_pdf):
     assert p.abstract == jats.abstract
     assert [(s.heading, s.level) for s in p.sections] == [(s.heading, s.level) for s in jats.sections]
     # Reading order: each section's text matches the article's, column after column.
-    for ours, truth in zip(p.sections, jats.sections):
+    for ours, truth in zip(p.sections, jats.sections, strict=False):
         assert _similar(ours.text[:1500], truth.text[:1500]) > 0.97, ours.heading
     assert p.source_format == "pdf" and p.meta["pages"] == doc.page_count
 

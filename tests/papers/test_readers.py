@@ -6,8 +6,8 @@ import gzip
 
 import pytest
 
+from helpers.samples import paper_eprint
 from sciplan.papers import PaperError, detect_format, read_bytes, read_path
-from sciplan.papers.samples import paper_eprint
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 import pytest
-from helpers.scripted import scripted_model
 
+from helpers.scripted import scripted_model
 from sciplan.data import demo_goals
 from sciplan.jsonl import read_records
 from sciplan.llm import ModelSettings, RequestRejectedError, RetryableError, UnreachableError, get_model

@@ -174,7 +174,7 @@ def annotation(
 
     items = [
         ItemAnswer(index=i, item=f"item {i}", satisfied_a=a, satisfied_b=b, valid=v)
-        for i, ((a, b), v) in enumerate(zip(sat, valid))
+        for i, ((a, b), v) in enumerate(zip(sat, valid, strict=False))
     ]
     return Annotation(
         id=aid,

@@ -25,7 +25,7 @@ def test_cohen_kappa_by_hand_and_against_statsmodels():
     for _ in range(5):
         a = [rng.choice("abc") for _ in range(60)]
         b = [v if rng.random() < 0.6 else rng.choice("abc") for v in a]
-        table = np.array([[sum(p == i and q == j for p, q in zip(a, b)) for j in "abc"] for i in "abc"])
+        table = np.array([[sum(p == i and q == j for p, q in zip(a, b, strict=False)) for j in "abc"] for i in "abc"])
         assert cohen_kappa(a, b) == pytest.approx(sm_cohens_kappa(table).kappa)
 
 

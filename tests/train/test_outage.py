@@ -13,9 +13,9 @@ import threading
 import time
 
 import pytest
-from helpers.net import free_port, wait_http
 from transformers import TrainerCallback
 
+from helpers.net import free_port, wait_http
 from sciplan.errors import SciplanError
 from sciplan.grade import Grader, GraderConfig, RewardConfig, RubricReward
 from sciplan.llm import ModelSettings, get_model

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.markup import escape
@@ -12,6 +11,7 @@ from rich.table import Table
 
 from sciplan.cli.console import console
 from sciplan.errors import SciplanError
+from sciplan.records import Goal
 
 app = typer.Typer(help="Goal datasets: import, export, split, mix and stats (JSONL, parquet, HF, research-plan-gen).",
                   no_args_is_help=True)
@@ -19,7 +19,7 @@ app = typer.Typer(help="Goal datasets: import, export, split, mix and stats (JSO
 FORMAT_HELP = "jsonl, parquet, hf (save_to_disk folder), rpg (research-plan-gen layout), hub (hf://owner/name)"
 
 
-def _read(path: str, fmt: str = "auto", configs: Optional[list[str]] = None, splits: Optional[list[str]] = None):
+def _read(path: str, fmt: str = "auto", configs: list[str] | None = None, splits: list[str] | None = None):
     """Goals from SOURCE; bad rows are reported and skipped."""
     from sciplan.extract import read_goals
 
@@ -32,7 +32,7 @@ def _read(path: str, fmt: str = "auto", configs: Optional[list[str]] = None, spl
     return goals
 
 
-def _write(goals, out: Path, fmt: str, config: Optional[str] = None, split: Optional[str] = None) -> None:  # type: ignore[no-untyped-def]
+def _write(goals: list[Goal], out: Path, fmt: str, config: str | None = None, split: str | None = None) -> None:
     from sciplan.extract import write_goals
 
     written = write_goals(goals, out, format=fmt, config=config, split=split)  # type: ignore[arg-type]
@@ -45,8 +45,8 @@ def import_(
     source: str = typer.Argument(..., help="A research-plan-gen folder, a .parquet/.jsonl file, an HF folder, "
                                  "or hf://facebook/research-plan-gen (network)."),
     out: Path = typer.Option(..., "--out", "-o", help="goals.jsonl to write."),
-    config: Optional[list[str]] = typer.Option(None, "--config", help="Release config(s): ml, arxiv, pubmed."),
-    split: Optional[list[str]] = typer.Option(None, "--split", help="Split(s): train, test."),
+    config: list[str] | None = typer.Option(None, "--config", help="Release config(s): ml, arxiv, pubmed."),
+    split: list[str] | None = typer.Option(None, "--split", help="Split(s): train, test."),
     fmt: str = typer.Option("auto", "--format", help=FORMAT_HELP),
 ) -> None:
     """Import goals (e.g. the released research-plan-gen) as Goal records."""
@@ -61,8 +61,8 @@ def export(
     goals: Path = typer.Argument(..., help="goals.jsonl (or any readable dataset)."),
     to: Path = typer.Option(..., "--to", help="Output file or folder (hf://owner/name with --format hub)."),
     fmt: str = typer.Option("auto", "--format", help=FORMAT_HELP),
-    config: Optional[str] = typer.Option(None, "--config", help="rpg/hub: the config name (default: from domain)."),
-    split: Optional[str] = typer.Option(None, "--split", help="rpg/hub: the split (default: the goal's, else train)."),
+    config: str | None = typer.Option(None, "--config", help="rpg/hub: the config name (default: from domain)."),
+    split: str | None = typer.Option(None, "--split", help="rpg/hub: the split (default: the goal's, else train)."),
 ) -> None:
     """Export goals as JSONL, parquet, an HF dataset folder, the research-plan-gen layout, or to the hub."""
     _write(_read(str(goals)), to, fmt, config, split)
@@ -73,8 +73,8 @@ def split_cmd(
     goals: Path = typer.Argument(..., help="goals.jsonl to split."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for train.jsonl and test.jsonl."),
     by: str = typer.Option("date", "--by", help="date (cutoff), venue (tier), or random."),
-    cutoff: Optional[str] = typer.Option(None, "--cutoff", help="by date: goals on/after YYYY-MM-DD are test."),
-    test_tier: Optional[list[str]] = typer.Option(None, "--test-tier", help="by venue: test tiers (oral, spotlight)."),
+    cutoff: str | None = typer.Option(None, "--cutoff", help="by date: goals on/after YYYY-MM-DD are test."),
+    test_tier: list[str] | None = typer.Option(None, "--test-tier", help="by venue: test tiers (oral, spotlight)."),
     test_fraction: float = typer.Option(0.1, "--test-fraction", help="by random: share of papers for test."),
     seed: int = typer.Option(0, "--seed"),
     unknown: str = typer.Option("train", "--unknown", help="Goals without date/tier: train, test or drop."),
@@ -85,7 +85,7 @@ def split_cmd(
     try:
         cfg = SplitConfig(by=by, cutoff=date.fromisoformat(cutoff) if cutoff else None,
                           test_tiers=test_tier or ["oral", "spotlight"], test_fraction=test_fraction, seed=seed,
-                          unknown=unknown)  # type: ignore[arg-type]
+                          unknown=unknown)
     except ValueError as exc:
         raise SciplanError(f"invalid split options: {exc}") from None
     parts = split_goals(_read(str(goals)), cfg)
@@ -98,7 +98,7 @@ def mix(
     goals: list[Path] = typer.Argument(..., help="One or more goal datasets."),
     ratio: list[str] = typer.Option(..., "--ratio", help="DOMAIN=WEIGHT, repeatable (e.g. ml=2 medical=1)."),
     out: Path = typer.Option(..., "--out", "-o", help="goals.jsonl to write."),
-    n: Optional[int] = typer.Option(None, "-n", min=1, help="Total goals (default: as many as the data allows)."),
+    n: int | None = typer.Option(None, "-n", min=1, help="Total goals (default: as many as the data allows)."),
     seed: int = typer.Option(0, "--seed"),
     replace: bool = typer.Option(False, "--replace", help="Sample with replacement (needs -n)."),
 ) -> None:
@@ -130,7 +130,7 @@ def stats(
     paths = ExtractPaths.beside(goals)
     log = read_records(paths.log, PaperLog) if paths.log.is_file() else None
     dropped = len({o.get("id") for o in read_jsonl(paths.duplicates)}) if paths.duplicates.is_file() else None
-    embedder = None if embeddings == "none" else get_embedder(embeddings)  # type: ignore[arg-type]
+    embedder = None if embeddings == "none" else get_embedder(embeddings)
     st = dataset_stats(goal_list, embedder=embedder, log=log, dropped_duplicates=dropped)
 
     table = Table(title=f"Dataset {goals}", title_justify="left", show_header=False, show_edge=False, pad_edge=False)

@@ -41,8 +41,10 @@ def _ci(row: dict, key: str, digits: int = 3, pct: bool = False, signed: bool = 
     return f(row[key]) + band
 
 
-def _p(x: object) -> str:
-    return "—" if _missing(x) else ("<0.0001" if x < 1e-4 else f"{x:.4f}")
+def _p(x: float | None) -> str:
+    if x is None or _missing(x):
+        return "—"
+    return "<0.0001" if x < 1e-4 else f"{x:.4f}"
 
 
 def summary_table(result: EvalResult) -> Table:

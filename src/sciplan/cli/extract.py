@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.markup import escape
@@ -28,16 +27,16 @@ papers that failed or yielded nothing. configs/extract/demo.yaml sizes everythin
 def extract(
     papers: Path = typer.Argument(..., help="papers.jsonl of Paper records.", show_default=False),
     out: Path = typer.Option(Path("goals.jsonl"), "--out", "-o", help="Where goals go (JSONL)."),
-    creator: Optional[str] = typer.Option(None, "--creator", help="The creator model (default: the config's)."),
-    selector: Optional[str] = typer.Option(None, "--selector", help="The selector model (default: the creator)."),
-    config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML ExtractConfig."),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Use only the first N papers."),
+    creator: str | None = typer.Option(None, "--creator", help="The creator model (default: the config's)."),
+    selector: str | None = typer.Option(None, "--selector", help="The selector model (default: the creator)."),
+    config: Path | None = typer.Option(None, "--config", "-c", help="YAML ExtractConfig."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Use only the first N papers."),
     leakage_aware: bool = typer.Option(False, "--leakage-aware",
                                        help="Goal from background/introduction, rubric from method/experiments."),
     retry_failed: bool = typer.Option(False, "--retry-failed", help="Retry papers that failed or were rejected."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the response cache."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds one request may take."),
-    retries: Optional[int] = typer.Option(None, "--retries",
+    timeout: float | None = typer.Option(None, "--timeout", help="Seconds one request may take."),
+    retries: int | None = typer.Option(None, "--retries",
                                           help="Retries on 429, 5xx, timeouts, dropped connections."),
 ) -> None:
     # Imported here so that other commands do not pay for loading the stage.

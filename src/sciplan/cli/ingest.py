@@ -6,10 +6,10 @@ from datetime import datetime
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from sciplan.cli.console import console, safe
 from sciplan.errors import SciplanError
+from sciplan.progress import RichProgress
 
 HELP = """Turn papers into Paper records (papers.jsonl), one line per paper.
 
@@ -45,26 +45,6 @@ def _date(value: str | None, flag: str):
         return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
         raise SciplanError(f"{flag} {value!r}: use YYYY-MM-DD") from None
-
-
-class _RichProgress:
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.task = progress.add_task("ingest", total=0)
-        self.counts = {"written": 0, "skipped": 0, "filtered": 0, "failed": 0}
-
-    def found(self, n: int) -> None:
-        task = self.progress.tasks[0]
-        self.progress.update(self.task, total=(task.total or 0) + n)
-
-    def done(self, outcome: str, label: str) -> None:
-        self.counts[outcome] = self.counts.get(outcome, 0) + 1
-        c = self.counts
-        self.progress.update(
-            self.task, advance=1,
-            description=f"{c['written']} new, {c['skipped']} skipped, {c['filtered']} filtered, "
-                        f"{c['failed']} failed  [dim]{safe(label[-40:])}[/]",
-        )
 
 
 def ingest(
@@ -109,10 +89,8 @@ def ingest(
     if contact:
         cfg.sources.http.contact = contact
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as bar:
-        summary = run_ingest(inputs, out, failures=failures, config=cfg, progress=_RichProgress(bar))
+    with RichProgress(console, transient=False) as bars:
+        summary = run_ingest(inputs, out, failures=failures, config=cfg, progress=bars)
     console.print(
         f"[bold]ingest[/]: {summary.written} written, {summary.skipped} skipped (already there), "
         f"{summary.filtered} filtered, {summary.failed} failed in {summary.seconds:.1f}s"

@@ -7,16 +7,23 @@ import sys
 
 import typer
 
-from sciplan.cli import demo, doctor, generate, models
-from sciplan.cli import grade
-from sciplan.cli import study
-from sciplan.cli import plan
-from sciplan.cli import run
-from sciplan.cli import ingest
-from sciplan.cli import extract, dataset
-from sciplan.cli import evaluate
-from sciplan.cli import metaeval
-from sciplan.cli import train, export
+from sciplan.cli import (
+    dataset,
+    demo,
+    doctor,
+    evaluate,
+    export,
+    extract,
+    generate,
+    grade,
+    ingest,
+    metaeval,
+    models,
+    plan,
+    run,
+    study,
+    train,
+)
 from sciplan.cli.console import console, err_console, safe
 from sciplan.cli.usage import print_usage
 from sciplan.errors import SciplanError

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import typer
 from rich.rule import Rule
@@ -11,7 +12,7 @@ from rich.text import Text
 
 from sciplan.cli.console import console
 from sciplan.errors import SciplanError
-from sciplan.pipeline import STAGES, StageReport, load_pipeline_config, run_pipeline
+from sciplan.pipeline import STAGES, StageName, StageReport, load_pipeline_config, run_pipeline
 
 __all__ = ["run", "summary_table", "print_outputs"]
 
@@ -25,7 +26,7 @@ def summary_table(reports: list[StageReport]) -> Table:
         table.add_column(col, justify="right")
     for r in reports:
         table.add_row(r.name, r.status, f"{r.seconds:.0f}", f"{r.calls:,}", f"{r.cached:,}",
-                      f"{r.tokens_in:,}", f"{r.tokens_out:,}", f"{r.cost:.4f}")
+                      f"{r.prompt_tokens:,}", f"{r.completion_tokens:,}", f"{r.cost:.4f}")
     return table
 
 
@@ -51,12 +52,12 @@ def run(
     cfg = load_pipeline_config(config, out=out)
     console.print(f"run [bold]{cfg.name}[/] -> {cfg.run_dir()}  (stages: {', '.join(cfg.stages())})")
     reports = run_pipeline(
-        cfg, start=start, until=until, console=console,
+        cfg, start=cast(StageName | None, start), until=cast(StageName | None, until), console=console,
         on_stage=lambda name: console.print(Rule(f"[bold]{name}")),
     )
     console.print(Rule())
     console.print(summary_table(reports))
     print_outputs(reports, cfg.run_dir())
-    report = next((r.outputs.get("report") for r in reports if r.outputs.get("report")), None)
+    report = next((r.evaluate.report for r in reports if r.evaluate is not None), None)
     if report:
         console.print(f"\nreport: [bold]{report}[/]")

@@ -238,7 +238,7 @@ def analyze(
         console.print(f"Wrote [bold]{escape(str(out))}[/]")
 
 
-def _print_report(r) -> None:  # type: ignore[no-untyped-def]
+def _print_report(r) -> None:
     a, b = escape(r.model_a or "a"), escape(r.model_b or "b")
     console.print(
         f"[bold]{r.annotations}[/] annotations of [bold]{r.goals}[/] goals by [bold]{r.annotators}[/] annotators; "

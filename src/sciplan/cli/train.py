@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -13,14 +13,14 @@ from sciplan.cli.console import console
 from sciplan.errors import SciplanError
 
 if TYPE_CHECKING:
-    from sciplan.train import TrainResult
+    from sciplan.train import TrainConfig, TrainResult
 
 
 def _fmt(value: float | None) -> str:
     return f"{value:.3f}" if value is not None else "—"
 
 
-def result_table(result: "TrainResult") -> Table:
+def result_table(result: TrainResult) -> Table:
     """Held-out reward of the initial and trained policy, the best step, and what was written."""
     table = Table(title="Training", title_justify="left", show_edge=False, pad_edge=False, show_header=False)
     table.add_column("what")
@@ -42,17 +42,9 @@ def result_table(result: "TrainResult") -> Table:
     return table
 
 
-def train(
-    config: Path = typer.Option(..., "--config", "-c", help="Training config (YAML), e.g. configs/train/demo.yaml."),
-    goals: Optional[list[Path]] = typer.Option(None, "--goals", help="Goals JSONL to train on (repeatable); default: the config's."),
-    validation: Optional[list[Path]] = typer.Option(None, "--validation", help="Held-out goals JSONL (repeatable)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default: the config's, or runs/RUN/train)."),
-    steps: Optional[int] = typer.Option(None, "--steps", min=1, help="Optimiser steps (overrides the config)."),
-    fresh: bool = typer.Option(False, "--fresh", help="Delete earlier checkpoints in the output folder and start over."),
-) -> None:
-    """Train a plan generator with GRPO on the rubric reward (or the SFT baseline); resumes when interrupted."""
-    # Imported here: torch, transformers and TRL take seconds to import, other commands need none of them.
-    from sciplan.train import load_train_config, run_training
+def training_config(config: Path, goals: list[Path] | None = None, validation: list[Path] | None = None) -> TrainConfig:
+    """The training config a command runs: the file, with the goal files given on the command line."""
+    from sciplan.train import load_train_config  # torch and TRL
 
     if not config.is_file():
         raise SciplanError(f"{config}: no such training config")
@@ -61,6 +53,22 @@ def train(
         cfg.goals.train = list(goals)
     if validation:
         cfg.goals.validation = list(validation)
+    return cfg
+
+
+def train(
+    config: Path = typer.Option(..., "--config", "-c", help="Training config (YAML), e.g. configs/train/demo.yaml."),
+    goals: list[Path] | None = typer.Option(None, "--goals", help="Goals JSONL to train on (repeatable); default: the config's."),
+    validation: list[Path] | None = typer.Option(None, "--validation", help="Held-out goals JSONL (repeatable)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Output folder (default: the config's, or runs/RUN/train)."),
+    steps: int | None = typer.Option(None, "--steps", min=1, help="Optimiser steps (overrides the config)."),
+    fresh: bool = typer.Option(False, "--fresh", help="Delete earlier checkpoints in the output folder and start over."),
+) -> None:
+    """Train a plan generator with GRPO on the rubric reward (or the SFT baseline); resumes when interrupted."""
+    # Imported here: torch, transformers and TRL take seconds to import, other commands need none of them.
+    from sciplan.train import run_training
+
+    cfg = training_config(config, goals, validation)
     if out is not None:
         cfg.output_dir = out
     if steps is not None:

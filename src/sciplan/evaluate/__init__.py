@@ -15,7 +15,6 @@ from sciplan.evaluate.config import EvalConfig, StatsConfig, load_eval_config
 from sciplan.evaluate.frames import ALL, JURY, EvalData, item_indices, item_verdicts
 from sciplan.evaluate.humans import HumanItem, HumanLabels, HumanPreference, human_agreement, load_human_labels
 from sciplan.evaluate.pairwise import PairVerdict, PairwiseJudge, pairwise_table
-from sciplan.evaluate.progress import Progress, RichProgress, Silent
 from sciplan.evaluate.ranking import Ranking, bradley_terry, rank_models
 from sciplan.evaluate.report import comparisons, example_pairs, render_markdown, render_report, write_report
 from sciplan.evaluate.runner import EvalResult, analyse, load_goals, run_eval, select_goals
@@ -36,6 +35,7 @@ from sciplan.evaluate.stats import (
     win_rate_ci,
 )
 from sciplan.evaluate.tables import EvalTables, build_tables, write_tables
+from sciplan.progress import Progress, RichProgress, Silent
 
 __all__ = [
     "ALL",

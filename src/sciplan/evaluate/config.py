@@ -6,10 +6,9 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from sciplan.config import load_config
-from sciplan.errors import SciplanError
+from sciplan.config import ConfigPath, Strict, load_config, validate_config
 from sciplan.grade import GraderConfig
 from sciplan.grade.listwise import ListwiseConfig
 from sciplan.llm import DEFAULT_MODEL, ModelSettings, UnknownProviderError, parse_spec
@@ -18,13 +17,13 @@ from sciplan.plan import PlanConfig
 __all__ = ["EvalConfig", "StatsConfig", "load_eval_config"]
 
 
-class StatsConfig(BaseModel):
+class StatsConfig(Strict):
     """The statistics' settings: percentile bootstrap over papers (or goals), seeded."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    bootstrap: int = Field(2000, ge=100, description="Bootstrap resamples per interval.")
-    level: float = Field(0.95, gt=0.5, lt=1.0, description="Confidence level of every interval.")
+    # Bootstrap resamples per interval.
+    bootstrap: int = Field(2000, ge=100)
+    # Confidence level of every interval.
+    level: float = Field(0.95, gt=0.5, lt=1.0)
     seed: int = 0
     # What a resample draws: whole papers (the goals of one paper correlate, so a plain
     # bootstrap over goals is too narrow) or single goals. A goal without paper_id is its own paper.
@@ -33,20 +32,19 @@ class StatsConfig(BaseModel):
     ranking_bootstrap: int = Field(500, ge=50)
 
 
-class EvalConfig(BaseModel):
+class EvalConfig(Strict):
     """An evaluation: plans from `models` for every goal, graded by every `jury` model.
 
     `grader` is the same section as in a grading config (`sciplan.grade.GraderConfig`), so
     every judge grades with one protocol and eval configs can reproduce the ablations.
     """
 
-    model_config = ConfigDict(extra="forbid")
-
     models: list[str] = Field(default_factory=lambda: [DEFAULT_MODEL], min_length=1)
     # The model every other is compared with; None: the first model.
     baseline: str | None = None
     jury: list[str] = Field(default_factory=lambda: [DEFAULT_MODEL], min_length=1)
-    samples: int = Field(1, ge=1, description="Plans per model and goal.")
+    # Plans per model and goal.
+    samples: int = Field(1, ge=1)
     # Only goals of this split (e.g. "test"); None: every goal given.
     split: str | None = None
     plan: PlanConfig = Field(default_factory=PlanConfig)
@@ -66,7 +64,7 @@ class EvalConfig(BaseModel):
     # Example plan pairs shown in the report.
     examples: int = Field(3, ge=0)
     # Human labels (a study export or the simple format in `sciplan.evaluate.humans`).
-    human_labels: Path | None = None
+    human_labels: ConfigPath | None = None
 
     @field_validator("models", "jury", "pairwise", "listwise_jury", mode="before")
     @classmethod
@@ -109,23 +107,11 @@ class EvalConfig(BaseModel):
 
 def load_eval_config(path: str | os.PathLike[str] | None = None, **overrides: object) -> EvalConfig:
     """The eval config in `path` (None: defaults) with non-None `overrides` on top; errors name the input."""
-    if path is not None:
-        cfg = load_config(path, EvalConfig, **overrides)
-        # Paths in the file are relative to the file, wherever the command runs.
-        base = Path(path).parent
-        if cfg.human_labels is not None and not cfg.human_labels.is_absolute():
-            cfg.human_labels = (base / cfg.human_labels).resolve()
-        if cfg.grader.guidelines is not None and not cfg.grader.guidelines.is_absolute():
-            cfg.grader.guidelines = (base / cfg.grader.guidelines).resolve()
-        return cfg
-    try:
-        return EvalConfig.model_validate({k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        lines = [_message(e) for e in exc.errors()]
-        raise SciplanError("invalid evaluation settings: " + "; ".join(lines)) from None
-
-
-def _message(error: dict) -> str:
-    where = ".".join(str(x) for x in error["loc"])
-    msg = str(error["msg"]).removeprefix("Value error, ")
-    return f"{where}: {msg}" if where else msg
+    if path is None:
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return validate_config(given, EvalConfig, what="invalid evaluation settings")
+    cfg = load_config(path, EvalConfig, **overrides)
+    # Until GraderConfig.guidelines is a ConfigPath (grade/ is moving to the shared loader).
+    if cfg.grader.guidelines is not None and not cfg.grader.guidelines.is_absolute():
+        cfg.grader.guidelines = (Path(path).parent / cfg.grader.guidelines).resolve()
+    return cfg

@@ -180,7 +180,7 @@ def _score_frame(goals: dict[str, Goal], plans: dict[str, Plan], grades: list[Gr
                 "plan_id": plan_id,
                 "sample": p.sample,
                 "judge": judge,
-                "score": float(np.mean(ok)) if ok else np.nan,
+                "score": float(np.mean(np.asarray(ok, dtype=float))) if ok else np.nan,
                 "score_failed_as_0": float(sum(ok) / len(gs)),  # type: ignore[arg-type]
                 "grades": len(gs),
                 "failed": len(gs) - len(ok),

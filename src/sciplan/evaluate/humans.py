@@ -237,7 +237,8 @@ def human_agreement(labels: HumanLabels, data: EvalData) -> pd.DataFrame:
     votes_of = item_votes(data)
     rows = []
     for judge in data.judges + [JURY]:
-        pairs, judge_ties, human_ties, missing = [], 0, 0, 0
+        pairs: list[tuple[object, object]] = []
+        judge_ties, human_ties, missing = 0, 0, 0
         for h in labels.preferences:
             means = []
             for ref in (h.plan_a, h.plan_b):
@@ -255,15 +256,15 @@ def human_agreement(labels: HumanLabels, data: EvalData) -> pd.DataFrame:
                 pairs.append((h.preferred, side))
         rows.append(_row(judge, "preference", pairs, judge_ties, human_ties, missing))
         pairs, judge_ties, missing = [], 0, 0
-        for h in labels.items:
+        for item in labels.items:
             # Each judge's verdict: the majority of its verdicts over the named plans (for a
             # plan id, its grades of that plan); the jury's: a strict majority of the judges.
-            seen, verdict = judge_item_verdict(data, votes_of, judge, h)
+            seen, verdict = judge_item_verdict(data, votes_of, judge, item)
             if not seen:
                 missing += 1
             elif verdict is None:
                 judge_ties += 1
             else:
-                pairs.append((h.satisfied, verdict))
+                pairs.append((item.satisfied, verdict))
         rows.append(_row(judge, "items", pairs, judge_ties, 0, missing))
     return pd.DataFrame(rows, columns=COLUMNS)

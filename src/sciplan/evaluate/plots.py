@@ -171,7 +171,7 @@ def paired_scores(goal_scores: pd.DataFrame, baseline: str, models: Sequence[str
     short = short_names([baseline, *others])
     fig = Figure(figsize=(max(4.5, 3.6 * len(others)), 3.8))
     axes = fig.subplots(1, len(others), squeeze=False)[0]
-    for ax, model in zip(axes, others):
+    for ax, model in zip(axes, others, strict=False):
         both = goal_scores[[baseline, model]].dropna()
         for before, after in both.itertuples(index=False):
             d = after - before

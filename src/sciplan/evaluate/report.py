@@ -52,7 +52,7 @@ def _cell(value: object, column: str = "") -> str:
     return str(value)
 
 
-def _pct(value: object, signed: bool = False) -> str:
+def _pct(value: float | None, signed: bool = False) -> str:
     """A share (or, `signed`, a relative change) as a percentage; missing as a dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -145,7 +145,7 @@ def example_pairs(data: EvalData, models: Sequence[str], baseline: str, n: int) 
     first = {(p.goal_id, p.model): p for p in sorted(data.plans.values(), key=lambda p: -p.sample)}
     jury = data.goal_scores(JURY)
     out = []
-    others = [m for m in models if m != baseline] or [None]
+    others: list[str | None] = [m for m in models if m != baseline] or [None]
     for model in others:
         goals = [g for g in data.goals if (g, baseline) in first and (model is None or (g, model) in first)]
 

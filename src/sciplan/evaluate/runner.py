@@ -18,19 +18,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sciplan.data import read_goals
 from sciplan.errors import SciplanError
 from sciplan.evaluate.config import EvalConfig
 from sciplan.evaluate.frames import EvalData
 from sciplan.evaluate.humans import HumanLabels, human_agreement, load_human_labels
 from sciplan.evaluate.pairwise import PairVerdict, judge_pairs, pairwise_table
-from sciplan.evaluate.progress import Progress, RichProgress
 from sciplan.evaluate.report import render_report, write_report
 from sciplan.evaluate.tables import EvalTables, build_tables, ci_method, write_tables
 from sciplan.grade import Grader, grade, guidelines_for, latest, pending
 from sciplan.grade.listwise import ListwiseGrader, listwise_name
-from sciplan.jsonl import JsonlReport, JsonlWriter, read_records
+from sciplan.jsonl import JsonlWriter, read_records
 from sciplan.llm import get_model, stage
 from sciplan.plan import plan_id, write_plans
+from sciplan.progress import Progress, RichProgress
 from sciplan.records import Failure, Goal, Grade, Plan
 
 __all__ = ["AUTHORS", "EvalResult", "analyse", "load_goals", "reference_plans", "run_eval", "select_goals"]
@@ -54,16 +55,8 @@ class EvalResult:
     failures: int = 0
 
 
-def load_goals(path: Path) -> list[Goal]:
-    """Goals from a JSONL file; errors name the file (a missing file, or no valid goal in it)."""
-    if not path.is_file():
-        raise SciplanError(f"{path}: no such goals file")
-    report = JsonlReport(path)
-    goals = read_records(path, Goal, report)
-    if not goals:
-        first = f" (line {report.bad_lines[0][0]}: {report.bad_lines[0][1]})" if report.bad_lines else ""
-        raise SciplanError(f"{path}: no valid goals (JSONL of records with id, text and rubric){first}")
-    return goals
+# The one goals-file reader, under the name this package has always exported.
+load_goals = read_goals
 
 
 def select_goals(goals: Sequence[Goal], config: EvalConfig, failures: Path | None = None) -> list[Goal]:

@@ -41,11 +41,15 @@ TIE_TOL = 1e-9
 Interval = tuple[float | None, float | None]
 
 
-def _arr(x: Sequence[float] | np.ndarray) -> np.ndarray:
+# Scores: a sequence or a numpy array.
+Values = Sequence[float] | np.ndarray
+
+
+def _arr(x: Values) -> np.ndarray:
     return np.asarray(x, dtype=float)
 
 
-def _paired(a: Sequence[float], b: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+def _paired(a: Values, b: Values) -> tuple[np.ndarray, np.ndarray]:
     x, y = _arr(a), _arr(b)
     if x.shape != y.shape or x.ndim != 1:
         raise ValueError("paired statistics need two 1-D sequences of the same length")
@@ -90,7 +94,7 @@ def _weighted_means(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def bootstrap_ci(
-    values: Sequence[float] | np.ndarray,
+    values: Values,
     *,
     clusters: Sequence[Hashable] | None = None,
     n_boot: int = 2000,
@@ -135,15 +139,15 @@ class WinRate:
         return (self.wins + 0.5 * self.ties) / self.n if self.n else None
 
 
-def win_rate(a: Sequence[float], b: Sequence[float]) -> WinRate:
+def win_rate(a: Values, b: Values) -> WinRate:
     """How often A beats B unit by unit (paired), ties within `TIE_TOL`."""
     s = _signs(*_paired(a, b))
     return WinRate(int((s > 0).sum()), int((s == 0).sum()), int((s < 0).sum()))
 
 
 def win_rate_ci(
-    a: Sequence[float],
-    b: Sequence[float],
+    a: Values,
+    b: Values,
     *,
     clusters: Sequence[Hashable] | None = None,
     n_boot: int = 2000,
@@ -158,7 +162,7 @@ def win_rate_ci(
     return bootstrap_ci(points, clusters=clusters, n_boot=n_boot, level=level, seed=seed)
 
 
-def sign_test(a: Sequence[float], b: Sequence[float]) -> float | None:
+def sign_test(a: Values, b: Values) -> float | None:
     """Two-sided exact sign test of paired A vs B (ties dropped); None with no untied pair."""
     w = win_rate(a, b)
     n = w.wins + w.losses
@@ -171,7 +175,7 @@ def sign_test(a: Sequence[float], b: Sequence[float]) -> float | None:
     return min(1.0, 2.0 * tail)
 
 
-def wilcoxon_test(a: Sequence[float], b: Sequence[float]) -> float | None:
+def wilcoxon_test(a: Values, b: Values) -> float | None:
     """Two-sided Wilcoxon signed-rank p-value of paired A vs B (zero differences dropped).
 
     None when no difference is non-zero (the test is undefined there).
@@ -186,7 +190,7 @@ def wilcoxon_test(a: Sequence[float], b: Sequence[float]) -> float | None:
     return float(sps.wilcoxon(d, zero_method="wilcox", alternative="two-sided").pvalue)
 
 
-def relative_improvement(a: Sequence[float], b: Sequence[float]) -> float | None:
+def relative_improvement(a: Values, b: Values) -> float | None:
     """(mean A − mean B) / mean B; None when B's mean is 0 or there is no data."""
     x, y = _paired(a, b)
     if x.size == 0 or abs(y.mean()) <= TIE_TOL:
@@ -195,8 +199,8 @@ def relative_improvement(a: Sequence[float], b: Sequence[float]) -> float | None
 
 
 def relative_improvement_ci(
-    a: Sequence[float],
-    b: Sequence[float],
+    a: Values,
+    b: Values,
     *,
     clusters: Sequence[Hashable] | None = None,
     n_boot: int = 2000,

@@ -51,7 +51,7 @@ from sciplan.extract.selector import (
     select,
 )
 from sciplan.extract.splits import SplitConfig, mix_domains, mixture_counts, split_goals, venue_tier
-from sciplan.extract.stage import ExtractPaths, ExtractResult, PaperLog, ProgressSink, extract_papers, run_extract
+from sciplan.extract.stage import ExtractPaths, ExtractResult, PaperLog, extract_papers, run_extract
 from sciplan.extract.stats import DatasetStats, dataset_stats
 
 __all__ = [
@@ -69,6 +69,6 @@ __all__ = [
     "Check", "ItemScore", "ScoredCandidate", "Selection", "check_sample", "grade_reference", "mmr_select",
     "score_candidate", "score_items", "select",
     "SplitConfig", "mix_domains", "mixture_counts", "split_goals", "venue_tier",
-    "ExtractPaths", "ExtractResult", "PaperLog", "ProgressSink", "extract_papers", "run_extract",
+    "ExtractPaths", "ExtractResult", "PaperLog", "extract_papers", "run_extract",
     "DatasetStats", "dataset_stats",
 ]

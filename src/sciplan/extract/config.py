@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from sciplan.config import load_config
+from sciplan.config import Strict, load_config
 from sciplan.grade import GraderConfig
 from sciplan.llm import DEFAULT_MODEL, ModelSettings
 
@@ -39,11 +39,7 @@ RUBRIC_CRITERIA: dict[str, str] = {
 }
 
 
-class _Config(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ContextConfig(_Config):
+class ContextConfig(Strict):
     """How much of a paper the creator sees, and which parts first."""
 
     # Paper tokens in the creator's prompt; estimated as characters / chars_per_token.
@@ -66,7 +62,7 @@ class ContextConfig(_Config):
     rubric_kinds: list[str] = Field(default_factory=lambda: ["method", "experiments"])
 
 
-class CreatorConfig(_Config):
+class CreatorConfig(Strict):
     """The sample creator: up to `candidates` (goal, rubric, reference) tuples per paper."""
 
     # The creator model spec (`provider:model[@url]`).
@@ -94,7 +90,10 @@ class CreatorConfig(_Config):
     pitfalls: int = Field(0, ge=0, le=5)
 
 
-class SelectorConfig(_Config):
+Component = Literal["goal", "rubric", "reference"]
+
+
+class SelectorConfig(Strict):
     """The sample selector: rubric top-k, named quality checks, reference graded like a plan."""
 
     # The selector model spec (None: the creator's model); it also judges leakage.
@@ -109,8 +108,8 @@ class SelectorConfig(_Config):
     goal_criteria: dict[str, str] = Field(default_factory=lambda: dict(GOAL_CRITERIA), min_length=1)
     rubric_criteria: dict[str, str] = Field(default_factory=lambda: dict(RUBRIC_CRITERIA), min_length=1)
     # Weights of the components whose weighted mean ranks candidates.
-    weights: dict[Literal["goal", "rubric", "reference"], float] = Field(
-        default_factory=lambda: {"goal": 1.0, "rubric": 1.0, "reference": 1.0}
+    weights: dict[Component, float] = Field(
+        default_factory=lambda: dict[Component, float]({"goal": 1.0, "rubric": 1.0, "reference": 1.0})
     )
     # A best candidate whose average is below this is rejected (the paper yields no goal).
     min_average: float = Field(0.0, ge=0, le=1)
@@ -127,7 +126,7 @@ class SelectorConfig(_Config):
     grader: GraderConfig = Field(default_factory=GraderConfig)
 
 
-class LeakageConfig(_Config):
+class LeakageConfig(Strict):
     """Per rubric item: does the goal already state it? Model judgment plus embedding similarity."""
 
     enabled: bool = True
@@ -143,7 +142,7 @@ class LeakageConfig(_Config):
     retries: int = Field(1, ge=0, le=10)
 
 
-class DedupConfig(_Config):
+class DedupConfig(Strict):
     """Near-duplicate goals across papers: MinHash over word shingles, or embeddings."""
 
     enabled: bool = True
@@ -157,7 +156,7 @@ class DedupConfig(_Config):
     across_papers_only: bool = True
 
 
-class EmbeddingConfig(_Config):
+class EmbeddingConfig(Strict):
     """Sentence embeddings: all-MiniLM-L6-v2 shipped offline, or a TF-IDF fallback."""
 
     kind: Literal["auto", "minilm", "lexical"] = "auto"
@@ -165,7 +164,7 @@ class EmbeddingConfig(_Config):
     device: str | None = None
 
 
-class ExtractConfig(_Config):
+class ExtractConfig(Strict):
     """Everything `sciplan extract` reads from `--config`: one section per part."""
 
     creator: CreatorConfig = Field(default_factory=CreatorConfig)
@@ -186,6 +185,7 @@ def load_extract_config(path: str | os.PathLike[str] | None) -> ExtractConfig:
     if path is None:
         return ExtractConfig()
     cfg = load_config(path, ExtractConfig)
+    # Until GraderConfig.guidelines is a ConfigPath (grade/ is moving to the shared loader).
     g = cfg.selector.grader.guidelines
     if g is not None and not g.is_absolute():
         cfg.selector.grader.guidelines = (Path(path).parent / g).resolve()

@@ -141,7 +141,7 @@ def build_context(paper: Paper, cfg: ContextConfig, kinds: list[str] | None = No
         # A block costs its heading and its text.
         sizes = [_tokens(len(b.heading) + len(b.text) + 2, cfg) for b in tier]
         shares = allocate(sizes, left)
-        for b, size, share in zip(tier, sizes, shares):
+        for b, size, share in zip(tier, sizes, shares, strict=False):
             name = b.heading or b.kind
             if share >= size:
                 chosen[b.order] = b.text

@@ -65,7 +65,8 @@ def creator_messages(paper: Paper, config: CreatorConfig) -> tuple[list[Message]
         goal_part, rubric_part = split_context(paper, cfg.context)
         user = render("extract/creator_user.j2", leakage_aware=True, goal_part=goal_part.text,
                       rubric_part=rubric_part.text, n=cfg.candidates)
-        summary = {"mode": "leakage_aware", "goal_part": goal_part.summary(), "rubric_part": rubric_part.summary()}
+        summary: dict[str, Any] = {"mode": "leakage_aware", "goal_part": goal_part.summary(),
+                                   "rubric_part": rubric_part.summary()}
         empty = not _has_body(goal_part) or not _has_body(rubric_part)
     else:
         ctx = build_context(paper, cfg.context)

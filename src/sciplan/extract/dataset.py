@@ -118,7 +118,7 @@ def read_goals(path: str | Path, *, format: Format = "auto", configs: Sequence[s
     raise SciplanError(f"unknown dataset format {fmt!r} (jsonl, parquet, hf, rpg, hub)")
 
 
-def to_hf_dataset(goals: Sequence[Goal]):  # type: ignore[no-untyped-def]
+def to_hf_dataset(goals: Sequence[Goal]) -> Any:
     """A `datasets.Dataset` with one flat row per goal (see `goal_to_flat`)."""
     import datasets
 

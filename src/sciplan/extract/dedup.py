@@ -74,7 +74,7 @@ class DuplicateIndex:
     def __len__(self) -> int:
         return len(self._goals)
 
-    def _minhash(self, sh: set[str]):  # type: ignore[no-untyped-def]
+    def _minhash(self, sh: set[str]) -> Any:
         from datasketch import MinHash
 
         m = MinHash(num_perm=self.config.num_perm, seed=self.config.seed, permutations=self._perm,
@@ -116,7 +116,7 @@ class DuplicateIndex:
         if not pool or self.embedder is None:
             return None
         sims = self.embedder.similarity([goal.text], [g.text for g in pool])[0]
-        for other, sim in zip(pool, sims):
+        for other, sim in zip(pool, sims, strict=False):
             if float(sim) >= cfg.threshold and (best is None or float(sim) > best.similarity):
                 best = Duplicate(goal.id, other.id, float(sim))
         return best

@@ -123,7 +123,7 @@ class MiniLMEmbedder:
                                          convert_to_numpy=True)
                 if len(self._cache) > 50_000:
                     self._cache.clear()  # bounded memory on long runs; misses are only recomputed
-                self._cache.update(zip(todo, vecs))
+                self._cache.update(zip(todo, vecs, strict=False))
             # The method was renamed in sentence-transformers 6; accept either name.
             dim_of = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
             dim = dim_of() or 384

@@ -99,7 +99,7 @@ async def check_leakage(model: Model | None, goal: str, items: Sequence[str], co
         except JudgmentError as exc:
             error = str(exc)
     out = []
-    for item, sim, (stated, why) in zip(items, sims, verdicts):
+    for item, sim, (stated, why) in zip(items, sims, verdicts, strict=False):
         out.append(ItemLeak(item, sim, stated, why, combine(stated, sim, config)))
     return out, error
 

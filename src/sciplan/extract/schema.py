@@ -98,10 +98,14 @@ def item_scores_answer(n: int, reason_chars: int) -> type[BoundedAnswer]:
                     "score": {"type": "integer", "enum": [1, 2, 3, 4, 5]}})
     score = create_model("ItemScore", __config__=ConfigDict(extra="ignore"), index=(int, ...),
                          reason=(str, ""), score=(int, Field(ge=1, le=5)))
-    model = create_model("ItemScores", __base__=_IndexedBase, items=(list[score], ...))  # type: ignore[valid-type]
+    model = create_model("ItemScores", __base__=_IndexedBase, items=(list[score], ...))
     model.bounded_schema = _object({"items": {"type": "array", "items": item, "minItems": n, "maxItems": n}})
     model.n_units = n
     return model
+
+
+# A checked criterion: passed or failed (a value, so create_model takes it as a type).
+_PassFail: Any = Literal["pass", "fail"]
 
 
 @lru_cache(maxsize=32)
@@ -109,10 +113,11 @@ def checks_answer(goal_criteria: tuple[str, ...], rubric_criteria: tuple[str, ..
     """A reason and a pass/fail verdict for each named goal criterion and rubric criterion."""
     verdict_schema = _object({"reason": _string(reason_chars), "verdict": {"type": "string", "enum": ["pass", "fail"]}})
     verdict = create_model("Verdict", __config__=ConfigDict(extra="ignore"), reason=(str, ""),
-                           verdict=(Literal["pass", "fail"], ...))
+                           verdict=(_PassFail, ...))
 
     def group(name: str, names: tuple[str, ...]) -> type[BaseModel]:
-        return create_model(name, __config__=ConfigDict(extra="ignore"), **{c: (verdict, ...) for c in names})
+        fields: dict[str, Any] = {c: (verdict, ...) for c in names}
+        return create_model(name, __config__=ConfigDict(extra="ignore"), **fields)
 
     model = create_model("Checks", __base__=BoundedAnswer, goal=(group("GoalChecks", goal_criteria), ...),
                          rubric=(group("RubricChecks", rubric_criteria), ...))
@@ -130,7 +135,7 @@ def leakage_answer(n: int, reason_chars: int) -> type[BoundedAnswer]:
                     "stated": {"type": "boolean"}})
     verdict = create_model("ItemLeak", __config__=ConfigDict(extra="ignore"), index=(int, ...), reason=(str, ""),
                            stated=(bool, ...))
-    model = create_model("Leakage", __base__=_IndexedBase, items=(list[verdict], ...))  # type: ignore[valid-type]
+    model = create_model("Leakage", __base__=_IndexedBase, items=(list[verdict], ...))
     model.bounded_schema = _object({"items": {"type": "array", "items": item, "minItems": n, "maxItems": n}})
     model.n_units = n
     return model

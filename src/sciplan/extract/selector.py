@@ -198,7 +198,7 @@ async def score_candidate(model: Model, grader: Grader, candidate: Candidate, co
     order = mmr_select([q for q, _ in judged], sim, cfg.top_k, cfg.mmr_lambda, cfg.max_similarity, cfg.min_quality)
     rank = {i: r for r, i in enumerate(order, start=1)}
     sc.items = [ItemScore(i + 1, item, q, why, i in rank, rank.get(i)) for i, (item, (q, why)) in
-                enumerate(zip(items, judged))]
+                enumerate(zip(items, judged, strict=False))]
     kept = sc.kept
     if not kept:
         sc.errors.append(f"no rubric item reached min_quality {cfg.min_quality}")

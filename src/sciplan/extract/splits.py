@@ -12,18 +12,17 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from sciplan.config import Strict
 from sciplan.errors import SciplanError
 from sciplan.records import Goal, make_id
 
 __all__ = ["SplitConfig", "venue_tier", "split_goals", "mixture_counts", "mix_domains"]
 
 
-class SplitConfig(BaseModel):
+class SplitConfig(Strict):
     """How goals are split into train and test."""
-
-    model_config = ConfigDict(extra="forbid")
 
     by: Literal["date", "venue", "random"] = "date"
     # by date: goals dated on or after the cutoff are test goals.

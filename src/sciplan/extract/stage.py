@@ -20,11 +20,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from pydantic import Field
+from rich import get_console
 
 from sciplan.errors import SciplanError
 from sciplan.extract.config import ExtractConfig
@@ -33,20 +35,15 @@ from sciplan.extract.dedup import DuplicateIndex
 from sciplan.extract.embeddings import Embedder, get_embedder
 from sciplan.extract.leakage import check_leakage
 from sciplan.extract.selector import ScoredCandidate, select
-from sciplan.extract.usage import Meter, metered, metering
 from sciplan.grade import Grader
 from sciplan.jsonl import JsonlWriter, read_records
-from sciplan.llm import (
-    Ledger,
-    Model,
-    close_models,
-    get_model,
-    stage,
-)
+from sciplan.llm import Model, close_models, get_model, stage
+from sciplan.llm.accounting import Spend, usage_scope
 from sciplan.llm.errors import FATAL_ERRORS
+from sciplan.progress import Progress, RichProgress, Silent
 from sciplan.records import Failure, Goal, Paper, Record, make_id
 
-__all__ = ["ExtractPaths", "PaperLog", "ProgressSink", "ExtractResult", "extract_papers", "run_extract"]
+__all__ = ["ExtractPaths", "PaperLog", "ExtractResult", "extract_papers", "run_extract"]
 
 log = logging.getLogger(__name__)
 
@@ -76,31 +73,15 @@ class ExtractPaths:
                    log=g.with_name(f"{prefix}extract_log.jsonl"))
 
 
-class ProgressSink(Protocol):
-    """What the stage reports to while it runs (a rich bar, or a test's recorder)."""
-
-    def start(self, total: int, skipped: int) -> None: ...
-
-    def advance(self, paper: Paper, entry: PaperLog) -> None: ...
-
-
-class PaperLog(Record):
-    """One processed paper (id = the paper id): its outcome and what it cost."""
+class PaperLog(Record, Spend):
+    """One processed paper (id = the paper id): its outcome and what it cost (the `Spend` fields)."""
 
     outcome: Outcome
     goal_id: str | None = None
     error: str | None = None
     candidates: int = 0
-    calls: int = 0
-    cached: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
     seconds: float = 0.0
     meta: dict[str, Any] = Field(default_factory=dict)
-
-    @property
-    def tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
 
 
 @dataclass
@@ -115,11 +96,7 @@ class ExtractResult:
     rejected: int = 0
     failed: int = 0
     candidates: int = 0
-    calls: int = 0
-    cached: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost: float = 0.0
+    usage: Spend = field(default_factory=Spend)
     seconds: float = 0.0
     leaked_items: int = 0
     judged_items: int = 0
@@ -127,7 +104,7 @@ class ExtractResult:
 
     @property
     def tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
+        return self.usage.tokens
 
     @property
     def tokens_per_goal(self) -> float | None:
@@ -144,21 +121,19 @@ class ExtractResult:
         counter = {"accepted": "accepted", "duplicate": "duplicates", "rejected": "rejected", "failed": "failed"}
         setattr(self, counter[entry.outcome], getattr(self, counter[entry.outcome]) + 1)
         self.candidates += entry.candidates
-        self.calls += entry.calls
-        self.cached += entry.cached
-        self.prompt_tokens += entry.prompt_tokens
-        self.completion_tokens += entry.completion_tokens
+        self.usage.add(entry.spend())
 
     def summary_lines(self) -> list[str]:
         """What was written and what it cost, for the console."""
         per_goal = f"{self.tokens_per_goal:,.0f}" if self.tokens_per_goal is not None else "—"
         leak = f"{self.leakage_rate:.1%}" if self.leakage_rate is not None else "—"
+        u = self.usage
         return [
             f"extract: {self.papers} paper(s) processed, {self.skipped} skipped (done before): "
             f"{self.accepted} accepted, {self.duplicates} duplicate(s), {self.rejected} rejected, "
             f"{self.failed} failed ({self.candidates} candidates)",
-            f"  cost: {self.calls} model call(s) ({self.cached} cached), {self.prompt_tokens:,} tokens in, "
-            f"{self.completion_tokens:,} out, ${self.cost:.4f}; {per_goal} tokens per accepted goal; "
+            f"  cost: {u.calls} model call(s) ({u.cached} cached), {u.prompt_tokens:,} tokens in, "
+            f"{u.completion_tokens:,} out, ${u.cost:.4f}; {per_goal} tokens per accepted goal; "
             f"leakage {leak}; {self.seconds:.1f}s",
             f"  goals: {self.paths.goals}",
             f"  candidates: {self.paths.candidates}; log: {self.paths.log}"
@@ -185,23 +160,16 @@ def _grade_summary(sc: ScoredCandidate) -> dict[str, Any] | None:
                       for i in g.items]}
 
 
-def _ledger_cost(ledgers: Sequence[Ledger]) -> float:
-    return sum(r.cost for book in ledgers for r in book.rows() if r.stage in ("extract", "select"))
-
-
 async def extract_papers(
     papers: Sequence[Paper], config: ExtractConfig, paths: ExtractPaths, *, creator: Model, selector: Model,
-    embedder: Embedder | None = None, progress: ProgressSink | None = None,
+    embedder: Embedder | None = None, progress: Progress | None = None,
 ) -> ExtractResult:
     """Run the stage over `papers` with the given models, appending to `paths` (async core of `run_extract`)."""
     cfg = config
     start = time.perf_counter()
     embedder = embedder or get_embedder(cfg.embeddings)
-    creator, selector = metered(creator), metered(selector)
     grader = Grader(selector, cfg.selector.grader, stage_name=None)
     result = ExtractResult(paths=paths)
-    ledgers = list({id(m.ledger): m.ledger for m in (creator, selector)}.values())
-    cost_before = _ledger_cost(ledgers)
 
     kept = read_records(paths.goals, Goal) if paths.goals.exists() else []
     done = {g.paper_id for g in kept if g.paper_id}
@@ -214,8 +182,9 @@ async def extract_papers(
             index.add(g)
     todo = list({p.id: p for p in papers if p.id not in done}.values())
     result.skipped = len({p.id for p in papers}) - len(todo)
-    if progress is not None:
-        progress.start(len(todo), result.skipped)
+    progress = progress or Silent()
+    progress.start("extract", len(todo))
+    progress.advance("extract", 0, note=f"{result.skipped} done before")
     slots = asyncio.Semaphore(cfg.concurrency)
     lock = asyncio.Lock()
 
@@ -226,8 +195,8 @@ async def extract_papers(
         async def one(paper: Paper) -> None:
             async with slots:
                 t0 = time.perf_counter()
-                with metering() as meter:
-                    goal, entry, scored = await _process(paper, cfg, creator, selector, grader, embedder, meter)
+                with usage_scope() as spend:
+                    goal, entry, scored = await _process(paper, cfg, creator, selector, grader, embedder, spend)
                 for sc in scored:
                     cand_w.write(_candidate_record(paper, sc, goal is not None and sc.candidate.index ==
                                                    goal.meta.get("candidate")))
@@ -250,8 +219,9 @@ async def extract_papers(
                     entry.seconds = time.perf_counter() - t0
                     log_w.write(entry)
                     result.add(entry)
-                if progress is not None:
-                    progress.advance(paper, entry)
+                r = result
+                progress.advance("extract", note=f"{r.accepted} accepted, {r.duplicates} dup, {r.rejected} rejected, "
+                                                 f"{r.failed} failed  {paper.id[-24:]}")
 
         # A task group: a fatal error (server gone, no key) cancels the papers still running,
         # so nothing is written after the files are closed.
@@ -261,13 +231,12 @@ async def extract_papers(
                     group.create_task(one(p))
         except BaseExceptionGroup as eg:
             raise eg.exceptions[0] from None  # the one error the user needs to see
-    result.cost = _ledger_cost(ledgers) - cost_before
     result.seconds = time.perf_counter() - start
     return result
 
 
 async def _process(paper: Paper, cfg: ExtractConfig, creator: Model, selector: Model, grader: Grader,
-                   embedder: Embedder, meter: Meter) -> tuple[Goal | None, PaperLog, list[ScoredCandidate]]:
+                   embedder: Embedder, spend: Spend) -> tuple[Goal | None, PaperLog, list[ScoredCandidate]]:
     """One paper end to end: (accepted goal or None, its log line, the scored candidates)."""
     entry = PaperLog(id=paper.id, outcome="failed")
     scored: list[ScoredCandidate] = []
@@ -293,10 +262,10 @@ async def _process(paper: Paper, cfg: ExtractConfig, creator: Model, selector: M
         log.debug("paper %s failed", paper.id, exc_info=True)
         entry.outcome = "failed"
         entry.error = str(exc) if isinstance(exc, SciplanError) else f"{type(exc).__name__}: {exc}"
-    entry.calls, entry.cached = meter.calls, meter.cached
-    entry.prompt_tokens, entry.completion_tokens = meter.prompt_tokens, meter.completion_tokens
+    entry = entry.model_copy(update=spend.model_dump())
     if goal is not None:
-        goal.meta["usage"] = meter.as_dict()
+        goal.meta["usage"] = {"calls": spend.calls, "cached": spend.cached, "prompt": spend.prompt_tokens,
+                              "completion": spend.completion_tokens}
     return goal, entry, scored
 
 
@@ -332,8 +301,6 @@ def run_extract(
     goals_name: str = "goals.jsonl", creator: Model | None = None, selector: Model | None = None,
 ) -> ExtractResult:
     """Extract goals from `papers` into `out_dir/goals_name` (+ siblings); skip papers already done."""
-    from sciplan.extract.progress import ExtractProgress
-
     paths = ExtractPaths.beside(Path(out_dir) / goals_name)
     paths.goals.parent.mkdir(parents=True, exist_ok=True)
     creator = creator or get_model(config.creator.model, config.settings)
@@ -344,12 +311,13 @@ def run_extract(
 
     async def main() -> ExtractResult:
         try:
-            with ExtractProgress(enabled=progress) as bar:
-                return await extract_papers(papers, config, paths, creator=creator, selector=selector, progress=bar)
+            with RichProgress(get_console()) if progress else nullcontext(Silent()) as bars:
+                return await extract_papers(papers, config, paths, creator=creator, selector=selector, progress=bars)
         finally:
             await close_models()
 
     result = asyncio.run(main())
     if progress:
-        ExtractProgress.print_summary(result)
+        for line in result.summary_lines():
+            get_console().print(line, markup=False, highlight=False)
     return result

@@ -48,7 +48,8 @@ _THIS_PLAN = r"(?:this|the|my|our)\s+(?:plan|proposal|submission|response)"
 # "annotators assign the highest rating") must not match.
 _INSTRUCTION_PATTERNS = [
     # An imperative: "Ignore the rubric.", "Please disregard all previous instructions"
-    r"(?:^|(?<=[.!?:;\n])|\bplease\s+|\bnow\s+)[ \t]*(?:ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,40}\b(?:instructions?|rubric|guidelines|criteria|rules|system message)\b",
+    r"(?:^|(?<=[.!?:;\n])|\bplease\s+|\bnow\s+)[ \t]*(?:ignore|disregard|forget|override|bypass)\b"
+    r"[^.!?\n]{0,40}\b(?:instructions?|rubric|guidelines|criteria|rules|system message)\b",
     r"\b(?:ignore|disregard|forget|override|bypass)\w*\s+(?:the\s+|this\s+|your\s+|all\s+)?(?:grading\s+)?rubric\b",
     # "Note to the grader", "Attention judge", "Dear evaluator"
     rf"\b(?:note|message|instructions?|hint|reminder)\s+(?:to|for)\s+(?:the\s+|any\s+)?{_GRADER}s?\b",
@@ -61,9 +62,11 @@ _INSTRUCTION_PATTERNS = [
     rf"\byou\s+{_MODAL}\s+(?:now\s+)?{_GRADE_VERB}\b",
     rf"\b{_GRADER}s?\s+{_MODAL}\s+(?:now\s+)?{_GRADE_VERB}\s+{_THIS_PLAN}\b",
     # "give this plan full marks", "award it the maximum score"
-    rf"\b(?:give|award|assign|grant)\s+(?:{_THIS_PLAN}|it|me|us)\s+(?:a\s+|the\s+)?(?:full|perfect|maximum|max|top|highest|10/10|100 ?%)\s*(?:score|marks?|credit|points|rating|grade)\b",
+    rf"\b(?:give|award|assign|grant)\s+(?:{_THIS_PLAN}|it|me|us)\s+(?:a\s+|the\s+)?"
+    rf"(?:full|perfect|maximum|max|top|highest|10/10|100 ?%)\s*(?:score|marks?|credit|points|rating|grade)\b",
     # "all rubric items are satisfied", "no guideline is violated"
-    r"\b(?:all|every|each)\s+(?:of\s+the\s+)?(?:rubric\s+(?:items?|criteri(?:on|a))|items?|guidelines?)\s+(?:is|are|has been|have been)\s+(?:fully\s+)?(?:satisfied|met|fulfilled|addressed)\b",
+    r"\b(?:all|every|each)\s+(?:of\s+the\s+)?(?:rubric\s+(?:items?|criteri(?:on|a))|items?|guidelines?)"
+    r"\s+(?:is|are|has been|have been)\s+(?:fully\s+)?(?:satisfied|met|fulfilled|addressed)\b",
     r"\bno\s+(?:general\s+)?(?:guidelines?|rubric items?)\s+(?:is|are)\s+violated\b",
     # "your new instructions", "updated instructions:"
     r"\byour\s+(?:new|updated|real|actual|true|hidden)\s+(?:instructions?|task)\b",

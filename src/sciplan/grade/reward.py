@@ -30,12 +30,14 @@ from sciplan.grade.grader import GradeFailedError, Grader
 from sciplan.llm import ThinkingSplit, split_thinking
 from sciplan.records import Goal, Grade, Plan, make_id
 
-__all__ = ["FormatCheck", "RewardParts", "RubricReward", "check_format", "split_completion", "plan_length", "combine", "reward_plan"]
+__all__ = ["FormatCheck", "RewardParts", "RubricReward", "check_format", "split_completion", "plan_length", "combine",
+           "reward_plan"]
 
 _WORD = re.compile(r"\S+")
 
 
-def split_completion(completion: str | Sequence[Mapping[str, Any]] | Mapping[str, Any], reasoning: str | None = None) -> ThinkingSplit:
+def split_completion(completion: str | Sequence[Mapping[str, Any]] | Mapping[str, Any],
+                     reasoning: str | None = None) -> ThinkingSplit:
     """Thinking and plan of a completion: text, one chat message, or a list of messages."""
     if isinstance(completion, Mapping):
         completion = [completion]
@@ -181,7 +183,7 @@ class RubricReward:
         """The reward components of each (goal, completion), grading each goal's plans as a group."""
         checks = [check_format(split_completion(c), self.config, self.count_tokens) for c in completions]
         groups: dict[str, list[int]] = {}
-        for i, (goal, check) in enumerate(zip(goals, checks)):
+        for i, (goal, check) in enumerate(zip(goals, checks, strict=False)):
             if check.gradeable and (self.config.grade_over_limit or not check.over_limit):
                 groups.setdefault(goal.id, []).append(i)
         grades: dict[int, Grade] = {}
@@ -189,9 +191,9 @@ class RubricReward:
         async def grade_group(rows: list[int]) -> None:
             goal = goals[rows[0]]
             texts = [checks[i].plan for i in rows]
-            ids = [make_id("completion", goal.id, i, t) for i, t in zip(rows, texts)]
-            plans = [Plan(id=pid, goal_id=goal.id, model="policy", text=t) for pid, t in zip(ids, texts)]
-            for i, g in zip(rows, await self.grader.grade_group(goal, plans)):
+            ids = [make_id("completion", goal.id, i, t) for i, t in zip(rows, texts, strict=False)]
+            plans = [Plan(id=pid, goal_id=goal.id, model="policy", text=t) for pid, t in zip(ids, texts, strict=False)]
+            for i, g in zip(rows, await self.grader.grade_group(goal, plans), strict=False):
                 grades[i] = g
 
         await asyncio.gather(*(grade_group(rows) for rows in groups.values()))

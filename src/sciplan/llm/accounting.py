@@ -1,4 +1,12 @@
-"""Token and cost accounting per stage and model, printed when a command ends."""
+"""Token and cost accounting: the ledger by stage and model, and usage scopes.
+
+Every model call reports to the process-wide `ledger` (totals by stage and model, printed
+when a command ends) and to every open usage scope. A scope is one unit of work: a paper
+being extracted, a goal, a pipeline stage. `with usage_scope() as spend:` counts the calls
+made inside the block and the asyncio tasks it starts (a context variable); a scope opened
+with `everywhere=True` counts every call in the process while it is open, threads included
+(a pipeline stage, whose trainer grades on its own threads).
+"""
 
 from __future__ import annotations
 
@@ -11,13 +19,93 @@ from functools import lru_cache
 from importlib import resources
 
 import yaml
+from pydantic import BaseModel, ConfigDict
 
 from sciplan.llm.completion import Completion, Usage
 from sciplan.llm.spec import ModelSettings, ModelSpec
 
-__all__ = ["Ledger", "LedgerRow", "ledger", "stage", "price_for"]
+__all__ = ["Ledger", "LedgerRow", "Spend", "ledger", "stage", "price_for", "usage_scope"]
 
 _stage: contextvars.ContextVar[str] = contextvars.ContextVar("sciplan_stage", default="default")
+
+
+class Spend(BaseModel):
+    """What a unit of work cost: model calls, cache hits, tokens, dollars.
+
+    The one usage value: a paper's log line, the extraction's result and a pipeline
+    stage's report carry it (records subclass it, so its fields stay flat in their files).
+    """
+
+    # Unknown keys are ignored so records built on it still read older files.
+    model_config = ConfigDict(extra="ignore")
+
+    calls: int = 0
+    # Answers served from the response cache: nothing spent.
+    cached: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+
+    @property
+    def tokens(self) -> int:
+        """Prompt and completion tokens together."""
+        return self.prompt_tokens + self.completion_tokens
+
+    def add_call(self, completion: Completion, prices: tuple[float, float]) -> None:
+        """Count one answer (a cache hit as a hit, with no tokens spent)."""
+        if completion.cached:
+            self.cached += 1
+            return
+        u = completion.usage
+        self.calls += 1
+        self.prompt_tokens += u.prompt_tokens
+        self.completion_tokens += u.completion_tokens
+        self.cost += (u.prompt_tokens * prices[0] + u.completion_tokens * prices[1]) / 1e6
+
+    def add(self, other: Spend) -> None:
+        """Add another unit's spend to this one."""
+        self.calls += other.calls
+        self.cached += other.cached
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.cost += other.cost
+
+    def spend(self) -> Spend:
+        """Just the usage fields (of a record that carries them)."""
+        return Spend(calls=self.calls, cached=self.cached, prompt_tokens=self.prompt_tokens,
+                     completion_tokens=self.completion_tokens, cost=self.cost)
+
+
+_scopes: contextvars.ContextVar[tuple[Spend, ...]] = contextvars.ContextVar("sciplan_usage_scopes", default=())
+_everywhere: list[Spend] = []
+_scope_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def usage_scope(*, everywhere: bool = False) -> Iterator[Spend]:
+    """Count every model call made inside the block into a new `Spend` (see the module docstring)."""
+    spend = Spend()
+    if everywhere:
+        with _scope_lock:
+            _everywhere.append(spend)
+        try:
+            yield spend
+        finally:
+            with _scope_lock:
+                _everywhere.remove(spend)
+        return
+    token = _scopes.set((*_scopes.get(), spend))
+    try:
+        yield spend
+    finally:
+        _scopes.reset(token)
+
+
+def _report_to_scopes(completion: Completion, prices: tuple[float, float]) -> None:
+    with _scope_lock:
+        scopes = {id(s): s for s in (*_scopes.get(), *_everywhere)}
+        for s in scopes.values():
+            s.add_call(completion, prices)
 
 
 @contextlib.contextmanager
@@ -76,7 +164,8 @@ class Ledger:
         return row
 
     def record(self, model: str, completion: Completion, prices: tuple[float, float]) -> None:
-        """Count one answer; a cache hit counts as a hit, with no tokens spent."""
+        """Count one answer (and report it to the open usage scopes); a cache hit counts as a hit, with no tokens spent."""
+        _report_to_scopes(completion, prices)
         with self._lock:
             row = self._row(model)
             if completion.cached:

@@ -11,7 +11,7 @@ from sciplan.papers.domains import ARXIV_DOMAINS, DOMAINS, arxiv_domain, normali
 from sciplan.papers.errors import Filtered, PaperError, SourceError, UnsafeArchiveError
 from sciplan.papers.filters import PaperFilter
 from sciplan.papers.identity import content_id, normalize_arxiv_id, normalize_pmcid
-from sciplan.papers.ingest import IngestConfig, IngestFailure, IngestProgress, IngestSummary, ingest
+from sciplan.papers.ingest import IngestConfig, IngestSummary, ingest
 from sciplan.papers.jats import read_jats
 from sciplan.papers.latex import latex_to_text, read_latex_dir, read_latex_tree
 from sciplan.papers.licenses import DEFAULT_LICENSES, license_family, normalize_license
@@ -53,7 +53,7 @@ __all__ = [
     "DEFAULT_LICENSES", "normalize_license", "license_family", "content_id", "normalize_arxiv_id",
     "normalize_pmcid",
     # the stage
-    "ingest", "IngestConfig", "IngestSummary", "IngestFailure", "IngestProgress",
+    "ingest", "IngestConfig", "IngestSummary",
     # errors
     "PaperError", "UnsafeArchiveError", "SourceError", "Filtered",
 ]

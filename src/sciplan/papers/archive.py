@@ -16,8 +16,9 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from sciplan.config import Strict
 from sciplan.papers.errors import PaperError, UnsafeArchiveError
 
 __all__ = ["ArchiveLimits", "gunzip", "is_gzip", "is_tar", "read_tar", "read_tree", "unpack_eprint"]
@@ -25,10 +26,8 @@ __all__ = ["ArchiveLimits", "gunzip", "is_gzip", "is_tar", "read_tar", "read_tre
 _MiB = 1024 * 1024
 
 
-class ArchiveLimits(BaseModel):
+class ArchiveLimits(Strict):
     """Bounds on what one input may expand to, and on the reader that reads it (every value > 0)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     max_files: int = Field(5000, gt=0)
     max_total_bytes: int = Field(256 * _MiB, gt=0)

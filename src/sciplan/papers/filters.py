@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date as Date
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from sciplan.config import Strict
 from sciplan.papers.domains import normalize_domain
 from sciplan.papers.licenses import DEFAULT_LICENSES, license_family, normalize_license
 from sciplan.records import Paper
@@ -13,15 +14,13 @@ from sciplan.records import Paper
 __all__ = ["PaperFilter"]
 
 
-class PaperFilter(BaseModel):
+class PaperFilter(Strict):
     """Keep papers dated inside [from_date, to_date], in `domains`, under `licenses`.
 
     An unknown date or domain never excludes a paper. An unknown license excludes a
     paper from a remote source unless `allow_unknown_license`; local files are the
     user's own choice and are kept when their license is unknown.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     from_date: Date | None = None
     to_date: Date | None = None
@@ -48,7 +47,7 @@ class PaperFilter(BaseModel):
         return out
 
     @model_validator(mode="after")
-    def _window(self) -> "PaperFilter":
+    def _window(self) -> PaperFilter:
         if self.from_date and self.to_date and self.from_date > self.to_date:
             raise ValueError(f"from_date {self.from_date} is after to_date {self.to_date}")
         return self

@@ -13,12 +13,13 @@ import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Protocol
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from sciplan.config import Strict
 from sciplan.errors import SciplanError
 from sciplan.jsonl import JsonlWriteError, JsonlWriter, read_jsonl
 from sciplan.papers.archive import ArchiveLimits
@@ -28,17 +29,17 @@ from sciplan.papers.identity import sha256_hex
 from sciplan.papers.latex import is_latex_dir
 from sciplan.papers.readers import is_paper_file, read_bytes, read_path
 from sciplan.papers.sources import Candidate, Sources, SourcesConfig, is_query, parse_query
-from sciplan.records import Paper
+from sciplan.papers.sources.query import QUERY_PREFIXES
+from sciplan.progress import Progress, Silent
+from sciplan.records import Failure, Paper
 
-__all__ = ["IngestConfig", "IngestSummary", "IngestFailure", "IngestProgress", "ingest", "local_candidates"]
+__all__ = ["IngestConfig", "IngestSummary", "ingest", "local_candidates"]
 
 log = logging.getLogger(__name__)
 
 
-class IngestConfig(BaseModel):
+class IngestConfig(Strict):
     """Everything the ingest stage can be told; loadable from YAML with `load_config`."""
-
-    model_config = ConfigDict(extra="forbid")
 
     filters: PaperFilter = Field(default_factory=PaperFilter)
     limits: ArchiveLimits = Field(default_factory=ArchiveLimits)
@@ -47,14 +48,6 @@ class IngestConfig(BaseModel):
     min_chars: int = Field(200, ge=0)
     # Keep JATS figure captions as bracketed paragraphs.
     captions: bool = False
-
-
-class IngestFailure(BaseModel):
-    """One line of failures.jsonl."""
-
-    input: str
-    stage: str = "ingest"
-    error: str
 
 
 @dataclass
@@ -71,22 +64,11 @@ class IngestSummary:
     filtered_reasons: list[str] = field(default_factory=list)
 
 
-class IngestProgress(Protocol):
-    """Progress reporting: `found` grows the total, `done` reports one finished candidate."""
-
-    def found(self, n: int) -> None:
-        """`n` more inputs to process were found."""
-
-    def done(self, outcome: str, label: str) -> None:
-        """One input finished: outcome is written, skipped, filtered or failed."""
-
-
-class _NoProgress:
-    def found(self, n: int) -> None:
-        pass
-
-    def done(self, outcome: str, label: str) -> None:
-        pass
+def _report(progress: Progress, summary: IngestSummary, label: str) -> None:
+    """One input finished: advance the "ingest" task with the running counts."""
+    s = summary
+    progress.advance("ingest", note=f"{s.written} new, {s.skipped} skipped, {s.filtered} filtered, "
+                                    f"{s.failed} failed  {label[-40:]}")
 
 
 def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
@@ -148,7 +130,7 @@ def local_candidates(path: Path, config: IngestConfig) -> Iterator[Candidate]:
             continue
         if p.is_dir():
             yield Candidate(key=None, label=str(p), local=True,
-                            load=lambda p=p: read_path(p, limits=config.limits, captions=config.captions))
+                            load=partial(read_path, p, limits=config.limits, captions=config.captions))
             continue
         try:
             st = p.stat()
@@ -164,7 +146,7 @@ def local_candidates(path: Path, config: IngestConfig) -> Iterator[Candidate]:
             yield _refused(str(p), f"{p}: cannot read ({exc.strerror or exc})")
             continue
         yield Candidate(key=f"sha256:{sha256_hex(data)}", label=str(p), local=True,
-                        load=lambda d=data, p=p: read_bytes(d, str(p), limits=config.limits, captions=config.captions))
+                        load=partial(read_bytes, data, str(p), limits=config.limits, captions=config.captions))
 
 
 def _count_local(items: list[str]) -> int:
@@ -201,7 +183,7 @@ def ingest(
     failures: str | os.PathLike[str] | None = None,
     config: IngestConfig | None = None,
     client: httpx.Client | None = None,
-    progress: IngestProgress | None = None,
+    progress: Progress | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> IngestSummary:
@@ -210,26 +192,26 @@ def ingest(
     out = Path(out)
     fail_path = Path(failures) if failures is not None else out.with_name("failures.jsonl")
     summary = IngestSummary(out=out, failures=fail_path)
-    progress = progress or _NoProgress()
+    progress = progress or Silent()
     started = time.monotonic()
 
     items = [str(i) for i in inputs]
-    with JsonlWriter[Paper](out) as writer, JsonlWriter[IngestFailure](fail_path) as fail_writer:
+    with JsonlWriter[Paper](out) as writer, JsonlWriter[Failure](fail_path) as fail_writer:
         # The lock first: a second ingest into the same file is refused before it reads or writes.
         writer.open()
         done = _already_done(out)
-        progress.found(_count_local(items))
+        progress.start("ingest", _count_local(items))
         sources = Sources(config.sources, config.filters, config.limits, client=client, clock=clock, sleep=sleep)
 
         def fail(label: str, error: str) -> None:
             summary.failed += 1
-            fail_writer.write(IngestFailure(input=label, error=error))
-            progress.done("failed", label)
+            fail_writer.write(Failure.of("ingest", label, error))
+            _report(progress, summary, label)
 
         def handle(cand: Candidate) -> None:
             if cand.key is not None and cand.key in done:
                 summary.skipped += 1
-                progress.done("skipped", cand.label)
+                _report(progress, summary, cand.label)
                 return
             reason = config.filters.reject(date=cand.date, domain=cand.domain, license=cand.license,
                                            license_known=cand.license is not None, local=cand.local)
@@ -239,7 +221,7 @@ def ingest(
                 paper = cand.load()
                 if paper.id in done:
                     summary.skipped += 1
-                    progress.done("skipped", cand.label)
+                    _report(progress, summary, cand.label)
                     return
                 reason = config.filters.reject_paper(paper, local=cand.local)
                 if reason:
@@ -247,7 +229,7 @@ def ingest(
             except Filtered as f:
                 summary.filtered += 1
                 summary.filtered_reasons.append(f.reason)
-                progress.done("filtered", cand.label)
+                _report(progress, summary, cand.label)
                 return
             except SciplanError as exc:
                 fail(cand.label, str(exc))
@@ -264,25 +246,25 @@ def ingest(
             if paper.ids.get("sha256"):
                 done.add(f"sha256:{paper.ids['sha256']}")
             summary.written += 1
-            progress.done("written", cand.label)
+            _report(progress, summary, cand.label)
 
         try:
             for item in items:
                 try:
                     if is_query(item) or (":" in item and not Path(item).exists()):
                         for cand in sources.candidates(parse_query(item)):
-                            progress.found(1)
+                            progress.extend("ingest", 1)
                             handle(cand)
                     elif Path(item).exists():
                         for cand in local_candidates(Path(item), config):
                             handle(cand)
                     else:
                         raise SciplanError(f"{item}: no such file or folder, and not a query "
-                                           "(arxiv:, pmc:, pmc-query:, openreview:)")
+                                           f"({', '.join(QUERY_PREFIXES)})")
                 except JsonlWriteError:
                     raise  # the output cannot be written (disk full, read-only): nothing else can go on
                 except (SciplanError, OSError) as exc:  # listing failed: this input stops, not the run
-                    progress.found(1)
+                    progress.extend("ingest", 1)
                     fail(item, str(exc) if isinstance(exc, SciplanError) else f"{item}: {exc}")
         finally:
             sources.close()

@@ -72,7 +72,7 @@ def _inline(el: Element, captions: bool = False) -> str:
             elif tag in ("inline-formula", "disp-formula"):
                 tex = next((t for t in child.iter("tex-math")), None)
                 if tex is not None and (tex.text or "").strip():
-                    body = tex.text.strip()
+                    body = (tex.text or "").strip()
                     parts.append(body if body.startswith("$") else f"${body}$")
                 else:
                     # MathML tokens (<mi>R</mi><mi>R</mi>) read as one run: "RR".
@@ -98,7 +98,8 @@ def _blocks(parent: Element, captions: bool) -> list[str]:
         if tag == "fig":
             if captions:
                 cap = child.find("caption")
-                label = _inline(child.find("label")) if child.find("label") is not None else "Figure"
+                label_el = child.find("label")
+                label = _inline(label_el) if label_el is not None else "Figure"
                 if cap is not None:
                     out.append(f"[{label}: {_inline(cap)}]")
             continue
@@ -202,8 +203,9 @@ def _authors(meta: Element) -> list[str]:
             continue
         name = contrib.find("name")
         if name is not None:
-            given = _words("".join(name.find("given-names").itertext())) if name.find("given-names") is not None else ""
-            surname = _words("".join(name.find("surname").itertext())) if name.find("surname") is not None else ""
+            given_el, surname_el = name.find("given-names"), name.find("surname")
+            given = _words("".join(given_el.itertext())) if given_el is not None else ""
+            surname = _words("".join(surname_el.itertext())) if surname_el is not None else ""
             full = f"{given} {surname}".strip()
         else:
             other = contrib.find("string-name")
@@ -252,6 +254,7 @@ def read_jats(data: bytes, source: str, *, captions: bool = False) -> Paper:
     ids = _ids(meta)
     digest = sha256_hex(data)
     ids["sha256"] = digest
+    url: str | None
     if "pmcid" in ids:
         pid, url = f"pmc:{ids['pmcid']}", f"https://pmc.ncbi.nlm.nih.gov/articles/{ids['pmcid']}/"
     else:

@@ -243,7 +243,7 @@ def collect_macros(text: str) -> tuple[dict[str, str], str]:
         i += name_match.end()
         takes_args = False
         if kind.endswith("def") and kind != "DeclareMathOperator":
-            params = re.match(r"[^{]*", text[i:]).group(0)
+            params = text[i:].split("{", 1)[0]  # what precedes the body (re `[^{]*` always matched)
             takes_args = "#" in params
             i += len(params)
         else:

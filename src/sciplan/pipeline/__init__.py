@@ -14,7 +14,7 @@ from sciplan.pipeline.config import (
     TrainStep,
     load_pipeline_config,
 )
-from sciplan.pipeline.runner import StageReport, run_pipeline, select_stages, stage_marker
+from sciplan.pipeline.runner import EvalOutput, StageReport, TrainOutput, run_pipeline, select_stages, stage_marker
 
 __all__ = [
     "STAGES",
@@ -23,6 +23,8 @@ __all__ = [
     "IngestStep",
     "PipelineConfig",
     "StageName",
+    "EvalOutput",
+    "TrainOutput",
     "StageReport",
     "TrainStep",
     "load_pipeline_config",

@@ -16,9 +16,9 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from sciplan.config import load_config
+from sciplan.config import ConfigPath, Strict, load_config
 from sciplan.papers import IngestConfig, is_query
 
 __all__ = [
@@ -37,55 +37,51 @@ StageName = Literal["ingest", "extract", "train", "evaluate", "metaeval"]
 STAGES: tuple[StageName, ...] = ("ingest", "extract", "train", "evaluate", "metaeval")
 
 
-class _Step(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class IngestStep(_Step):
+class IngestStep(Strict):
     """Papers in: local paths (files, folders, e-prints) and source queries (arxiv:, pmc:, openreview:)."""
 
     inputs: list[str] = Field(min_length=1)
     settings: IngestConfig = Field(default_factory=IngestConfig)
 
 
-class ExtractStep(_Step):
+class ExtractStep(Strict):
     """Goals out of the ingested papers; `config` is an extraction YAML (None: the defaults)."""
 
-    config: Path | None = None
+    config: ConfigPath | None = None
     # Only the first N papers (None: all), e.g. to try a config on a few.
     limit: int | None = Field(None, ge=1)
 
 
-class TrainStep(_Step):
+class TrainStep(Strict):
     """GRPO (or SFT) on the extracted goals; `config` is a training YAML."""
 
-    config: Path
+    config: ConfigPath
     # Train on the extracted goals; also on the goals shipped with sciplan (whose held-out
     # ones then validate), so a run with few extracted goals still has something to learn.
     extracted_goals: bool = True
     shipped_goals: bool = False
 
 
-class EvaluateStep(_Step):
+class EvaluateStep(Strict):
     """Plans of several models graded by a jury, and the HTML report."""
 
-    config: Path | None = None
+    config: ConfigPath | None = None
     # `initial` is the training's starting policy, `trained` its final model; any other
     # entry is a model string. Empty: the models of the eval config.
     models: list[str] = Field(default_factory=lambda: ["initial", "trained"])
     # `heldout`: the training run's held-out goals (else the extracted goals); or a goals file.
-    goals: Literal["heldout", "extracted"] | Path = "heldout"
+    goals: Literal["heldout", "extracted"] | ConfigPath = "heldout"
 
 
-class MetaevalStep(_Step):
+class MetaevalStep(Strict):
     """The grader's metaeval on goals with references; its section joins the evaluation report."""
 
-    config: Path | None = None
+    config: ConfigPath | None = None
     # `heldout`: the training run's held-out goals (else the extracted goals); or a goals file.
-    goals: Literal["heldout", "extracted"] | Path = "heldout"
+    goals: Literal["heldout", "extracted"] | ConfigPath = "heldout"
 
 
-class PipelineConfig(_Step):
+class PipelineConfig(Strict):
     """One run of the loop: papers -> goals -> trained policy -> evaluation report."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -112,27 +108,13 @@ class PipelineConfig(_Step):
         return RunDir.named(self.name).root
 
 
-def _relative(base: Path, p: Path | None) -> Path | None:
-    return p if p is None or p.is_absolute() else (base / p).resolve()
-
-
 def load_pipeline_config(path: str | os.PathLike[str], **overrides: object) -> PipelineConfig:
     """Read a pipeline YAML; paths inside it are resolved against its folder."""
     cfg = load_config(path, PipelineConfig, **overrides)
-    base = Path(path).resolve().parent
     cfg.source = Path(path)
     if cfg.ingest is not None:
-        cfg.ingest.inputs = [i if is_query(i) else str(_relative(base, Path(i))) for i in cfg.ingest.inputs]
-    if cfg.extract is not None:
-        cfg.extract.config = _relative(base, cfg.extract.config)
-    if cfg.train is not None:
-        cfg.train.config = _relative(base, cfg.train.config)
-    if cfg.evaluate is not None:
-        cfg.evaluate.config = _relative(base, cfg.evaluate.config)
-        if isinstance(cfg.evaluate.goals, Path):
-            cfg.evaluate.goals = _relative(base, cfg.evaluate.goals)
-    if cfg.metaeval is not None:
-        cfg.metaeval.config = _relative(base, cfg.metaeval.config)
-        if isinstance(cfg.metaeval.goals, Path):
-            cfg.metaeval.goals = _relative(base, cfg.metaeval.goals) or cfg.metaeval.goals
+        # Inputs are paths or source queries: the paths follow the ConfigPath rule.
+        base = Path(path).resolve().parent
+        cfg.ingest.inputs = [i if is_query(i) or Path(i).is_absolute() else str((base / i).resolve())
+                             for i in cfg.ingest.inputs]
     return cfg

@@ -14,40 +14,61 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, Field
+
+from sciplan.config import load_yaml
+from sciplan.data import data_path, read_goals
 from sciplan.errors import SciplanError
-from sciplan.jsonl import JsonlReport, read_records
-from sciplan.llm import close_models, ledger
+from sciplan.evaluate import ALL, JURY, load_eval_config, run_eval
+from sciplan.extract import load_extract_config, run_extract
+from sciplan.jsonl import read_records
+from sciplan.llm import close_models
+from sciplan.llm.accounting import Spend, usage_scope
+from sciplan.papers import ingest
 from sciplan.pipeline.config import STAGES, PipelineConfig, StageName
 from sciplan.records import Goal, Paper
+from sciplan.rundir import RunDir
 
-__all__ = ["StageReport", "run_pipeline", "stage_marker", "select_stages", "check_stage_configs"]
+__all__ = ["EvalOutput", "StageReport", "TrainOutput", "run_pipeline", "stage_marker", "select_stages", "check_stage_configs"]
 
 
-@dataclass
-class StageReport:
-    """What one stage did: files written (path -> records), time, model calls and cost."""
+class TrainOutput(BaseModel):
+    """What the train stage hands on: the trained model (a model string evaluation can load)."""
+
+    model: str
+    steps: int
+    # Held-out mean reward before and after training, when validation ran.
+    before: float | None = None
+    after: float | None = None
+
+
+class EvalOutput(BaseModel):
+    """What the evaluate stage produced: the report and each model's jury mean score."""
+
+    report: str
+    scores: dict[str, float] = Field(default_factory=dict)
+
+
+class StageReport(Spend):
+    """What one stage did: files written (path -> records), time, and what it cost (the `Spend` fields)."""
 
     name: str
     status: str  # "ran", "done earlier"
-    wrote: dict[str, int] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    wrote: dict[str, int] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
     seconds: float = 0.0
-    calls: int = 0
-    cached: int = 0
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost: float = 0.0
     fingerprint: str = ""
-    outputs: dict[str, Any] = field(default_factory=dict)
+    train: TrainOutput | None = None
+    evaluate: EvalOutput | None = None
 
 
 def stage_marker(out: Path, name: str) -> Path:
     """The file that says stage `name` of the run in `out` finished."""
-    return out / "stages" / f"{name}.json"
+    return RunDir(out).stage_marker(name)
 
 
 def select_stages(config: PipelineConfig, start: StageName | None, until: StageName | None) -> list[StageName]:
@@ -80,20 +101,64 @@ def _fingerprint(*parts: Any) -> str:
 
 
 class _Context:
-    """The run folder and what earlier stages handed on."""
+    """The run folder, the stage configs (each loaded once) and what earlier stages handed on."""
 
     def __init__(self, config: PipelineConfig, console: Any) -> None:
         self.config = config
         self.out = config.run_dir()
+        self.run = RunDir(self.out)
         self.console = console
+        # Reports of the stages finished so far (this run, or an earlier one's markers).
+        self.reports: dict[str, StageReport] = {}
+
+    @cached_property
+    def extract_config(self) -> Any:
+        """The extract step's config file, loaded once."""
+        assert self.config.extract is not None
+        return load_extract_config(self.config.extract.config)
+
+    @cached_property
+    def train_file(self) -> Any:
+        """The train step's config file, loaded once."""
+        from sciplan.train import load_train_config  # torch and TRL: only when a train step exists
+
+        assert self.config.train is not None
+        return load_train_config(self.config.train.config)
+
+    @property
+    def train_config(self) -> Any:
+        """The training config pointed at this run's goals (as extracted so far) and folder."""
+        step = self.config.train
+        assert step is not None
+        cfg = self.train_file.model_copy(deep=True)
+        files: list[Path] = []
+        if step.extracted_goals and _count_lines(self.goals):
+            files.append(self.goals)
+        if step.shipped_goals or not files:
+            # Nothing extracted (or asked for): the shipped goals keep the loop going.
+            files.append(data_path("train_goals.jsonl"))
+        cfg.goals.train = files
+        cfg.output_dir = self.train_dir
+        cfg.run = self.config.name
+        return cfg
+
+    def trained(self) -> TrainOutput:
+        """The train stage's output, from this run or the marker an earlier run left."""
+        report = self.reports.get("train")
+        if report is None:
+            marker = stage_marker(self.out, "train")
+            report = StageReport.model_validate_json(marker.read_text()) if marker.is_file() else None
+        if report is None or report.train is None:
+            raise SciplanError(f"no trained model in {self.train_dir}: run the train stage first")
+        return report.train
 
     @property
     def papers(self) -> Path:
-        return self.out / "ingest" / "papers.jsonl"
+        return self.run.papers
 
     @property
     def goals(self) -> Path:
-        return self.out / "extract" / "goals.jsonl"
+        return self.run.goals
 
     @property
     def train_dir(self) -> Path:
@@ -114,8 +179,6 @@ class _Context:
 
 
 def _ingest(ctx: _Context, report: StageReport) -> None:
-    from sciplan.papers import ingest
-
     step = ctx.config.ingest
     assert step is not None
     summary = ingest(step.inputs, ctx.papers, config=step.settings)
@@ -129,7 +192,7 @@ def _ingest(ctx: _Context, report: StageReport) -> None:
 def _ingest_key(ctx: _Context) -> list[Any]:
     step = ctx.config.ingest
     assert step is not None
-    files = []
+    files: list[Any] = []
     for i in step.inputs:
         p = Path(i)
         if p.is_dir():
@@ -142,8 +205,6 @@ def _ingest_key(ctx: _Context) -> list[Any]:
 
 
 def _extract(ctx: _Context, report: StageReport) -> None:
-    from sciplan.extract import load_extract_config, run_extract
-
     step = ctx.config.extract
     assert step is not None
     papers = read_records(ctx.papers, Paper)
@@ -151,43 +212,24 @@ def _extract(ctx: _Context, report: StageReport) -> None:
         papers = papers[: step.limit]
     if not papers:
         raise SciplanError(f"{ctx.papers}: no papers to extract goals from (run the ingest stage)")
-    result = run_extract(papers, load_extract_config(step.config), ctx.goals.parent)
+    result = run_extract(papers, ctx.extract_config, ctx.goals.parent)
     report.wrote = {ctx.rel(ctx.goals): _count_lines(ctx.goals),
                     ctx.rel(result.paths.failures): _count_lines(result.paths.failures)}
     report.notes.append(f"{result.accepted} accepted, {result.rejected} rejected, "
                         f"{result.duplicates} duplicates, {result.failed} failed of {len(papers)} papers")
 
 
-def _train_config(ctx: _Context) -> Any:
-    from sciplan.data import data_path
-    from sciplan.train import load_train_config
-
-    step = ctx.config.train
-    assert step is not None
-    cfg = load_train_config(step.config)
-    files: list[Path] = []
-    if step.extracted_goals and _count_lines(ctx.goals):
-        files.append(ctx.goals)
-    if step.shipped_goals or not files:
-        # Nothing extracted (or asked for): the shipped goals keep the loop going.
-        files.append(data_path("train_goals.jsonl"))
-    cfg.goals.train = files
-    cfg.output_dir = ctx.train_dir
-    cfg.run = ctx.config.name
-    return cfg
-
-
 def _train(ctx: _Context, report: StageReport) -> None:
-    from sciplan.train import run_training
+    from sciplan.train import run_training  # torch and TRL
 
-    result = run_training(_train_config(ctx), console=ctx.console)
+    result = run_training(ctx.train_config, console=ctx.console)
     if result.final_dir is None:
         raise SciplanError(f"training in {ctx.train_dir} ended without a final model")
     report.wrote = {ctx.rel(result.final_dir): result.steps}
-    report.outputs = {"model": result.model_spec, "steps": result.steps}
+    report.train = TrainOutput(model=result.model_spec, steps=result.steps)
     before, after = result.before, result.after
     if before is not None and after is not None:
-        report.outputs.update(before=before.reward, after=after.reward)
+        report.train.before, report.train.after = before.reward, after.reward
         report.notes.append(f"held-out mean reward {_fmt(before.reward)} before -> {_fmt(after.reward)} after "
                             f"{result.steps} steps")
     for alert in result.alerts:
@@ -205,16 +247,11 @@ def _eval_models(ctx: _Context, models: list[str]) -> list[str]:
             if ctx.config.train is None:
                 raise SciplanError(f"evaluate model {m!r} needs a train stage in the config")
             if m == "initial":
-                from sciplan.train.policy import frozen_grader_spec
+                from sciplan.train.policy import initial_policy_spec
 
-                specs.append(frozen_grader_spec("policy", _train_config(ctx).policy.model))
+                specs.append(initial_policy_spec(ctx.train_config.policy.model))
             else:
-                marker = stage_marker(ctx.out, "train")
-                done = json.loads(marker.read_text()) if marker.is_file() else {}
-                spec = done.get("outputs", {}).get("model")
-                if not spec:
-                    raise SciplanError(f"no trained model in {ctx.train_dir}: run the train stage first")
-                specs.append(spec)
+                specs.append(ctx.trained().model)
         else:
             specs.append(m)
     return specs
@@ -224,19 +261,17 @@ def _eval_goals(ctx: _Context) -> list[Goal]:
     step = ctx.config.evaluate
     assert step is not None
     if isinstance(step.goals, Path):
-        return read_records(step.goals, Goal, JsonlReport(step.goals))
+        return read_goals(step.goals)
     if step.goals == "heldout" and ctx.config.train is not None:
         from sciplan.train import split_goals
 
-        held = split_goals(_train_config(ctx).goals).validation
+        held = split_goals(ctx.train_config.goals).validation
         if held:
             return held
     return read_records(ctx.goals, Goal)
 
 
 def _evaluate(ctx: _Context, report: StageReport) -> None:
-    from sciplan.evaluate import load_eval_config, run_eval
-
     step = ctx.config.evaluate
     assert step is not None
     overrides: dict[str, Any] = {}
@@ -252,14 +287,12 @@ def _evaluate(ctx: _Context, report: StageReport) -> None:
     result = asyncio.run(_eval_and_close(run_eval(goals, cfg, ctx.eval_dir)))
     report.wrote = {ctx.rel(result.report): 1, ctx.rel(ctx.eval_dir / "plans.jsonl"): _count_lines(ctx.eval_dir / "plans.jsonl"),
                     ctx.rel(ctx.eval_dir / "grades.jsonl"): _count_lines(ctx.eval_dir / "grades.jsonl")}
-    report.outputs = {"report": str(result.report)}
-    from sciplan.evaluate import ALL, JURY
-
+    report.evaluate = out = EvalOutput(report=str(result.report))
     s = result.tables.scores
     report.notes.append(f"{len(goals)} goals x {len(cfg.models)} models x {len(cfg.jury)} judge(s); "
                         f"report: {result.report}")
     for _, row in s[(s.judge == JURY) & (s.domain == ALL)].iterrows():
-        report.outputs.setdefault("scores", {})[row["model"]] = row["mean"]
+        out.scores[row["model"]] = row["mean"]
         report.notes.append(f"{row['model']}: jury mean score {_fmt(row['mean'])} over {row['goals']} goals")
 
 
@@ -301,18 +334,18 @@ _RUNNERS: dict[str, Callable[[_Context, StageReport], None]] = {
 
 def check_stage_configs(config: PipelineConfig, names: list[StageName]) -> None:
     """Load every named stage's config file now, so a missing or broken one fails before hours of work."""
-    from sciplan.config import load_yaml
+    _check_configs(_Context(config, None), names)
 
-    if "extract" in names and config.extract is not None:
-        from sciplan.extract import load_extract_config
 
-        load_extract_config(config.extract.config)
-    if "train" in names and config.train is not None:
-        from sciplan.train import load_train_config  # the train stage imports it anyway
-
-        load_train_config(config.train.config)
-    if "evaluate" in names and config.evaluate is not None and config.evaluate.config is not None:
-        load_yaml(config.evaluate.config)  # its models are filled in at run time: check the file itself
+def _check_configs(ctx: _Context, names: list[StageName]) -> None:
+    # Each file is loaded once: the stages use what is loaded here.
+    if "extract" in names and ctx.config.extract is not None:
+        assert ctx.extract_config is not None
+    if "train" in names and ctx.config.train is not None:
+        assert ctx.train_file is not None
+    evaluate = ctx.config.evaluate
+    if "evaluate" in names and evaluate is not None and evaluate.config is not None:
+        load_yaml(evaluate.config)  # its models are filled in at run time: check the file itself
 
 
 def run_pipeline(
@@ -328,42 +361,40 @@ def run_pipeline(
     ctx.out.mkdir(parents=True, exist_ok=True)
     reports = []
     names = select_stages(config, start, until)
-    check_stage_configs(config, names)
+    _check_configs(ctx, names)
     for name in names:
         fingerprint = _fingerprint(_stage_key(ctx, name))
         marker = stage_marker(ctx.out, name)
         if marker.is_file():
-            done = json.loads(marker.read_text())
-            if done.get("fingerprint") == fingerprint:
+            done = StageReport.model_validate_json(marker.read_text())
+            if done.fingerprint == fingerprint:
                 # Skipped: this run spent nothing on it; what it wrote earlier is still there.
-                spent = dict.fromkeys(("seconds", "calls", "cached", "tokens_in", "tokens_out", "cost"), 0)
-                report = StageReport(**{**done, **spent, "status": "done earlier"})
+                report = done.model_copy(update={**Spend().model_dump(), "seconds": 0.0, "status": "done earlier"})
                 reports.append(report)
+                ctx.reports[name] = report
                 continue
         if on_stage:
             on_stage(name)
         report = StageReport(name=name, status="ran", fingerprint=fingerprint)
-        before = ledger.total()
         started = time.perf_counter()
-        try:
-            _RUNNERS[name](ctx, report)
-        except SciplanError as exc:
-            # No marker: a rerun resumes this stage; what it wrote is kept, and why it stopped is on disk.
-            failed = {"name": name, "status": "failed", "error": str(exc), "seconds": time.perf_counter() - started}
-            (ctx.out / "summary.json").write_text(json.dumps([*map(asdict, reports), failed], indent=2, default=str) + "\n")
-            raise
+        # Stages run one at a time: everything the process spends meanwhile is this stage's.
+        with usage_scope(everywhere=True) as spent:
+            try:
+                _RUNNERS[name](ctx, report)
+            except SciplanError as exc:
+                # No marker: a rerun resumes this stage; what it wrote is kept, and why it stopped is on disk.
+                failed = {"name": name, "status": "failed", "error": str(exc), "seconds": time.perf_counter() - started}
+                finished = [r.model_dump(mode="json") for r in reports]
+                (ctx.out / "summary.json").write_text(json.dumps([*finished, failed], indent=2, default=str) + "\n")
+                raise
         report.seconds = time.perf_counter() - started
-        after = ledger.total()
-        report.calls = after.calls - before.calls
-        report.cached = after.cache_hits - before.cache_hits
-        report.tokens_in = after.usage.prompt_tokens - before.usage.prompt_tokens
-        report.tokens_out = after.usage.completion_tokens - before.usage.completion_tokens
-        report.cost = after.cost - before.cost
+        report.add(spent)
         marker.parent.mkdir(parents=True, exist_ok=True)
         tmp = marker.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(report), indent=2, default=str) + "\n")
+        tmp.write_text(report.model_dump_json(indent=2) + "\n")
         tmp.replace(marker)  # atomic: a marker is whole or absent
         reports.append(report)
+        ctx.reports[name] = report
     summary = ctx.out / "summary.json"
-    summary.write_text(json.dumps([asdict(r) for r in reports], indent=2, default=str) + "\n")
+    summary.write_text(json.dumps([r.model_dump(mode="json") for r in reports], indent=2) + "\n")
     return reports

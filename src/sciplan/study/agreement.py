@@ -24,7 +24,7 @@ eval --human-labels`): `judge_agreement` turns the annotations into
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from itertools import combinations
 
 from pydantic import BaseModel
@@ -78,7 +78,7 @@ class JudgeAgreement(BaseModel):
     items: Agreement = Agreement()
 
 
-def _multi(units: list[list[Hashable]]) -> Agreement:
+def _multi(units: Sequence[Sequence[Hashable]]) -> Agreement:
     units = [u for u in units if len(u) >= 2]
     return Agreement(
         n=len(units), agreement=mean_pair_agreement(units), kappa=fleiss_kappa(units), alpha=krippendorff_alpha(units)

@@ -50,5 +50,5 @@ def assign(goal_ids: list[str], annotators: int, per_goal: int, seed: int = 0) -
         # A shuffled half/half deck of sides: balanced within one, unpredictable per item.
         sides = ["a", "b"] * (len(queue) // 2) + ([rng.choice("ab")] if len(queue) % 2 else [])
         rng.shuffle(sides)
-        out += [Assignment(j, g, pos, side) for pos, (g, side) in enumerate(zip(queue, sides))]
+        out += [Assignment(j, g, pos, side) for pos, (g, side) in enumerate(zip(queue, sides, strict=False))]
     return out

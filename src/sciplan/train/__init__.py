@@ -22,14 +22,14 @@ from sciplan.train.config import (
     load_train_config,
 )
 from sciplan.train.dataset import GoalSplit, grpo_dataset, load_goals, mixture_order, sft_dataset, split_goals
-from sciplan.train.grpo import GRPORun, build_grpo, grpo_args, make_reward
+from sciplan.train.grpo import GRPORun, build_grpo, grpo_args
 from sciplan.train.metrics import MetricsLogger, read_scalars, step_metrics
 from sciplan.train.monitors import Alert, HackingMonitor, length_growth, rubric_keyword_overlap
 from sciplan.train.policy import frozen_grader_spec, load_policy, lora_config, save_policy
 from sciplan.train.result import TrainResult, latest_checkpoint, read_summary
 from sciplan.train.runner import finished_result, run_training
 from sciplan.train.sft import SFTRun, build_sft
-from sciplan.train.step_reward import StepReward
+from sciplan.train.step_reward import StepReward, make_reward
 from sciplan.train.validation import ValidationCallback, ValidationResult, choose_best, generate_plans
 from sciplan.train.verl import VerlExport, VerlReward, export_verl, verl_command, verl_rows
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from sciplan.config import load_yaml
-from sciplan.errors import SciplanError
+from sciplan.config import ConfigPath, Strict, load_config
 from sciplan.grade.config import GraderConfig, RewardConfig
 from sciplan.grade.listwise import ListwiseConfig
 from sciplan.grade.weights import VetoConfig
@@ -39,12 +38,7 @@ __all__ = [
 ]
 
 
-class _Strict(BaseModel):
-    # A misspelt key in a training config would silently train the wrong thing.
-    model_config = ConfigDict(extra="forbid")
-
-
-class LoraSettings(_Strict):
+class LoraSettings(Strict):
     """LoRA adapter shape (peft)."""
 
     r: int = Field(16, ge=1)
@@ -54,7 +48,7 @@ class LoraSettings(_Strict):
     target_modules: list[str] | str = "all-linear"
 
 
-class PolicySettings(_Strict):
+class PolicySettings(Strict):
     """The policy: any HF causal LM folder or hub id, a `.gguf` file, or the bundled model."""
 
     model: str = "smollm2"
@@ -64,14 +58,14 @@ class PolicySettings(_Strict):
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"
 
 
-class GoalData(_Strict):
+class GoalData(Strict):
     """Where the goals come from and how domains are mixed."""
 
     # JSONL files of `Goal` records; empty: the goals shipped for the demo.
-    train: list[Path] = Field(default_factory=list)
+    train: list[ConfigPath] = Field(default_factory=list)
     # Held-out goals for validation; empty: goals whose split is test/validation in the
     # train files, else the last `validation_size` train goals are held out.
-    validation: list[Path] = Field(default_factory=list)
+    validation: list[ConfigPath] = Field(default_factory=list)
     validation_size: int = Field(2, ge=0)
     # Domain -> weight of that domain among the goals drawn for training (the paper mixes
     # domains with set ratios); empty: every goal equally often.
@@ -80,7 +74,7 @@ class GoalData(_Strict):
     seed: int = 0
 
 
-class GraderSettings(_Strict):
+class GraderSettings(Strict):
     """The frozen grader that gives the reward, and how it grades."""
 
     # "policy": a frozen copy of the initial policy (the paper's setup): the bundled GGUF
@@ -101,7 +95,7 @@ class GraderSettings(_Strict):
     on_outage: Literal["skip", "stop"] = "skip"
 
 
-class ValidationSettings(_Strict):
+class ValidationSettings(Strict):
     """Checkpoint choice: held-out plans scored by a separate validation judge."""
 
     # Every N optimiser steps (0: never); the initial policy is scored first when `at_start`.
@@ -121,7 +115,7 @@ class ValidationSettings(_Strict):
     keep_best: bool = True
 
 
-class MonitorSettings(_Strict):
+class MonitorSettings(Strict):
     """Reward-hacking monitors: a warning when a value crosses its threshold."""
 
     # Steps over which the plan-length trend is measured.
@@ -136,17 +130,20 @@ class MonitorSettings(_Strict):
     divergence: float = Field(0.15, gt=0)
 
 
-class LoggingSettings(_Strict):
+MetricsBackend = Literal["tensorboard", "wandb"]
+
+
+class LoggingSettings(Strict):
     """Where metrics go: TensorBoard by default, W&B when asked; a JSONL copy always."""
 
-    backends: list[Literal["tensorboard", "wandb"]] = Field(default_factory=lambda: ["tensorboard"])
+    backends: list[MetricsBackend] = Field(default_factory=lambda: list[MetricsBackend](["tensorboard"]))
     wandb_project: str | None = None
     wandb_entity: str | None = None
     # TRL writes sampled completions (parquet, and a table to W&B) when on.
     log_completions: bool = False
 
 
-class VllmSettings(_Strict):
+class VllmSettings(Strict):
     """Generation on vLLM: `server` mode talks to `trl vllm-serve`; `colocate` shares the GPUs."""
 
     enabled: bool = False
@@ -159,7 +156,7 @@ class VllmSettings(_Strict):
     tensor_parallel_size: int = Field(1, ge=1)
 
 
-class SftSettings(_Strict):
+class SftSettings(Strict):
     """The SFT baseline on reference solutions (the paper's negative result)."""
 
     epochs: float = Field(3.0, gt=0)
@@ -176,7 +173,7 @@ class SftSettings(_Strict):
 _NEUTRAL = ("run", "output_dir", "logging", "steps", "save_every", "save_total_limit", "validation", "monitors")
 
 
-class TrainConfig(_Strict):
+class TrainConfig(Strict):
     """One training run: policy, data, grader, GRPO settings, validation, monitors, logging."""
 
     method: Literal["grpo", "sft"] = "grpo"
@@ -269,48 +266,12 @@ class TrainConfig(_Strict):
         return RunDir.named(self.run).subdir("train")
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in over.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
-
-
-def _load_data(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    # `base: other.yaml` makes a config the other one plus its own changes (the ablations).
-    path = path.resolve()
-    if path in seen:
-        raise SciplanError(f"{path}: `base:` configs form a cycle")
-    data = load_yaml(path)
-    base = data.pop("base", None)
-    if base is None:
-        return data
-    base_path = Path(base) if Path(base).is_absolute() else path.parent / base
-    if not base_path.is_file():
-        raise SciplanError(f"{path}: base config {base} not found")
-    return _merge(_load_data(base_path, (*seen, path)), data)
-
-
 def load_train_config(path: str | os.PathLike[str], **overrides: object) -> TrainConfig:
     """Load a training config from YAML (`base:` another file to change only some of its settings);
     relative goal paths are read relative to the file."""
-    data = _load_data(Path(path))
-    data.update({k: v for k, v in overrides.items() if v is not None})
-    try:
-        cfg = TrainConfig.model_validate(data)
-    except ValidationError as exc:
-        lines = [f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise SciplanError(f"{path}: invalid TrainConfig: " + "; ".join(lines)) from None
-    base = Path(path).resolve().parent
-
-    def fix(p: Path) -> Path:
-        if p.is_absolute() or p.exists():
-            return p
-        return base / p if (base / p).exists() else p
-
-    cfg.goals.train = [fix(p) for p in cfg.goals.train]
-    cfg.goals.validation = [fix(p) for p in cfg.goals.validation]
+    cfg = load_config(path, TrainConfig, **overrides)
+    # Until GraderConfig.guidelines is a ConfigPath (grade/ is moving to the shared loader).
     g = cfg.grader.grader.guidelines
     if g is not None and not g.is_absolute():
-        cfg.grader.grader.guidelines = fix(g)
+        cfg.grader.grader.guidelines = (Path(path).resolve().parent / g).resolve()
     return cfg

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sciplan.data import data_path
+from sciplan.data import data_path, read_goals
 from sciplan.errors import SciplanError
-from sciplan.jsonl import JsonlReport, read_records
 from sciplan.plan import PlanConfig, plan_messages
 from sciplan.records import Goal
 from sciplan.train.config import GoalData
@@ -31,17 +30,8 @@ class GoalSplit:
 
 
 def load_goals(paths: Sequence[Path]) -> list[Goal]:
-    """Every valid `Goal` in the JSONL files; bad lines are reported and skipped, a missing file is an error."""
-    goals: list[Goal] = []
-    for p in paths:
-        if not Path(p).is_file():
-            raise SciplanError(f"{p}: no such goals file")
-        report = JsonlReport(Path(p))
-        found = read_records(p, Goal, report)
-        if not found:
-            raise SciplanError(f"{p}: no valid Goal records ({len(report.bad_lines)} bad lines)")
-        goals += found
-    return goals
+    """Every valid `Goal` in the JSONL files (`sciplan.data.read_goals` on each)."""
+    return [g for p in paths for g in read_goals(p)]
 
 
 def split_goals(data: GoalData) -> GoalSplit:

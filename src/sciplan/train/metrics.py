@@ -59,7 +59,8 @@ def step_metrics(parts: Sequence[RewardParts], guideline_ids: Iterable[str]) -> 
 class MetricsLogger:
     """Scalars by step to TensorBoard (default), W&B (when asked) and `metrics.jsonl`."""
 
-    def __init__(self, out_dir: Path, settings: LoggingSettings, *, run_name: str = "sciplan", config: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, out_dir: Path, settings: LoggingSettings, *, run_name: str = "sciplan", config: Mapping[str,
+                 Any] | None = None) -> None:
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.jsonl = self.out_dir / "metrics.jsonl"

@@ -8,9 +8,11 @@ from typing import Any
 
 from sciplan.errors import SciplanError
 from sciplan.llm.bundled import BUNDLED_ALIASES
+from sciplan.logs import quiet_bars
 from sciplan.train.config import LoraSettings, PolicySettings
 
-__all__ = ["load_policy", "lora_config", "save_policy", "save_trained", "frozen_grader_spec", "is_adapter_dir"]
+__all__ = ["load_policy", "lora_config", "save_policy", "save_trained", "frozen_grader_spec", "initial_policy_spec",
+           "is_adapter_dir"]
 
 # Written next to saved policies so a folder says which model it started from.
 ORIGIN_FILE = "sciplan_policy.json"
@@ -41,10 +43,11 @@ def load_policy(settings: PolicySettings) -> tuple[Any, Any]:
     if is_adapter_dir(path):
         return _load_adapter(path, settings)
     try:
-        if name.lower() in BUNDLED_ALIASES or path.exists():
-            model, tok = load_hf_model(name)
-        else:
-            model, tok = _load_hub(name)
+        with quiet_bars():  # the GGUF dequantisation bar goes to the run's log
+            if name.lower() in BUNDLED_ALIASES or path.exists():
+                model, tok = load_hf_model(name)
+            else:
+                model, tok = _load_hub(name)
     except SciplanError:
         raise
     except Exception as exc:  # a broken folder, a missing hub id: name the input
@@ -125,15 +128,13 @@ def save_policy(model: Any, tokenizer: Any, out: Path, *, base: str, merged: boo
     return out
 
 
-def frozen_grader_spec(grader_model: str, policy_model: str) -> str:
-    """The grader's model string; "policy" means a frozen copy of the initial policy.
+def initial_policy_spec(policy_model: str) -> str:
+    """The model string of the initial policy, for evaluation or as a frozen grader.
 
     The bundled model and `.gguf` files run on llama.cpp in-process (fast on CPU);
-    other policies load a second, frozen copy through transformers. At scale, serve the
-    initial checkpoint on vLLM and give its `openai:NAME@URL` string instead.
+    other policies load through transformers. At scale, serve the initial checkpoint on
+    vLLM and give its `openai:NAME@URL` string instead.
     """
-    if grader_model != "policy":
-        return grader_model
     if policy_model.lower() in BUNDLED_ALIASES:
         return f"local:{policy_model.lower()}"
     if policy_model.endswith(".gguf"):
@@ -144,3 +145,8 @@ def frozen_grader_spec(grader_model: str, policy_model: str) -> str:
             f"grader 'policy' is ambiguous for the adapter folder {policy_model}: give the grader's model string"
         )
     return f"hf:{policy_model}"
+
+
+def frozen_grader_spec(grader_model: str, policy_model: str) -> str:
+    """The grader's model string; "policy" means a frozen copy of the initial policy."""
+    return grader_model if grader_model != "policy" else initial_policy_spec(policy_model)

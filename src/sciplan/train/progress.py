@@ -1,50 +1,63 @@
-"""A rich progress bar for training, with the step's reward and grading time as it goes."""
+"""The TRL adapter of the progress layer: training steps as a `sciplan.progress` task."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from transformers import TrainerCallback
 
-__all__ = ["RichProgress"]
+from sciplan.progress import Progress, RichProgress
+
+__all__ = ["ProgressCallback"]
+
+# Logged values shown on each step's line, with their labels.
+_SHOWN = (("reward", "reward"), ("rubric/plan_length", "words"), ("rubric/failed", "failed"), ("step_time", "s/step"))
 
 
-class RichProgress(TrainerCallback):
-    """Steps done, time left, and one line per logged step (main process only)."""
+class ProgressCallback(TrainerCallback):
+    """Steps done, time left, and one line per logged step (main process only).
 
-    def __init__(self, console: Console | None = None, title: str = "training") -> None:
-        self.console = console or Console(stderr=True)
+    Reports to `progress` when given; otherwise draws its own rich bar from train begin to end.
+    """
+
+    def __init__(self, console: Console | None = None, title: str = "training", progress: Progress | None = None) -> None:
+        self.console = console
         self.title = title
+        self.given = progress
         self.progress: Progress | None = None
-        self.task: Any = None
+        self._owned: RichProgress | None = None
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
         if not state.is_world_process_zero:
             return
-        self.progress = Progress(
-            TextColumn(f"[bold blue]{self.title}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), TimeRemainingColumn(), console=self.console, transient=False,
-        )
-        self.progress.start()
-        self.task = self.progress.add_task(self.title, total=state.max_steps, completed=state.global_step)
+        if self.given is None:
+            self._owned = RichProgress(self.console or Console(stderr=True), transient=False).__enter__()
+        self.progress = self.given or self._owned
+        assert self.progress is not None
+        self.progress.start(self.title, state.max_steps)
+        self.progress.advance(self.title, state.global_step)
+        self._step = state.global_step
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
         if self.progress is not None:
-            self.progress.update(self.task, completed=state.global_step)
+            self.progress.advance(self.title, state.global_step - self._step)
+            self._step = state.global_step
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kw: Any) -> None:
         if self.progress is None or not logs or "loss" not in logs:
             return
         parts = [f"step {state.global_step}"]
-        for key, label in (("reward", "reward"), ("rubric/plan_length", "words"), ("rubric/failed", "failed"), ("step_time", "s/step")):
+        for key, label in _SHOWN:
             val = logs.get(key)
             if isinstance(val, (int, float)):
                 parts.append(f"{label} {val:.3g}")
-        self.progress.console.print("  ".join(parts), highlight=False)
+        self.progress.message("  ".join(parts))
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
         if self.progress is not None:
-            self.progress.stop()
-            self.progress = None
+            self.progress.finish(self.title)
+        if self._owned is not None:
+            self._owned.__exit__(None, None, None)
+            self._owned = None
+        self.progress = None

@@ -14,10 +14,14 @@ import shutil
 from typing import Any
 
 from sciplan.errors import SciplanError
+from sciplan.logs import library_output
 from sciplan.train.config import TrainConfig
 from sciplan.train.result import TrainResult, latest_checkpoint, read_summary, result_from_summary
 
-__all__ = ["run_training", "finished_result"]
+__all__ = ["LOG_FILE", "run_training", "finished_result"]
+
+# Beside the run's checkpoints: what the libraries said while it trained.
+LOG_FILE = "sciplan.log"
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +55,14 @@ def run_training(config: TrainConfig, *, console: Any = None, policy: tuple[Any,
         log.info("%s: already trained to step %d; nothing to do", out, done.steps)
         return done
     resume = latest_checkpoint(out)
-    if config.method == "sft":
-        from sciplan.train.sft import build_sft
+    # Library warnings and bars go to the run's log; the terminal shows sciplan's progress.
+    with library_output(out / LOG_FILE):
+        if config.method == "sft":
+            from sciplan.train.sft import build_sft
 
-        run: Any = build_sft(config, policy=policy, console=console)
-    else:
-        from sciplan.train.grpo import build_grpo
+            run: Any = build_sft(config, policy=policy, console=console)
+        else:
+            from sciplan.train.grpo import build_grpo
 
-        run = build_grpo(config, policy=policy, console=console)
-    return run.train(resume=str(resume) if resume else None)
+            run = build_grpo(config, policy=policy, console=console)
+        return run.train(resume=str(resume) if resume else None)

@@ -14,21 +14,43 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sciplan.errors import SciplanError
-from sciplan.grade import RewardParts, RubricReward, check_format, split_completion
-from sciplan.llm import UnreachableError
+from sciplan.grade import Grader, RewardParts, RubricReward, check_format, split_completion
+from sciplan.grade.listwise import ListwiseGrader
+from sciplan.llm import UnreachableError, get_model
 from sciplan.records import Goal
-from sciplan.train.config import GraderSettings
+from sciplan.train.config import GraderSettings, TrainConfig
 from sciplan.train.metrics import MetricsLogger, step_metrics
 from sciplan.train.monitors import Alert, HackingMonitor, rubric_keyword_overlap
+from sciplan.train.policy import frozen_grader_spec
 from sciplan.train.shaping import RewardShaping
 
-__all__ = ["StepReward", "outage_parts", "OUTAGE_ERRORS"]
+__all__ = ["StepReward", "make_reward", "outage_parts", "OUTAGE_ERRORS"]
 
 log = logging.getLogger(__name__)
 
 # Errors that mean "no grader at all right now", as opposed to one bad answer. A missing
 # library, model file or key is not an outage: the grader's check_ready reports it at start.
 OUTAGE_ERRORS = (UnreachableError,)
+
+
+def make_reward(config: TrainConfig, goals: list[Goal], tokenizer: Any = None, *, model: str | None = None,
+                settings: Any = None) -> RubricReward:
+    """The sciplan reward with the configured grader (a frozen copy of the policy by default)."""
+    spec = model or frozen_grader_spec(config.grader.model, config.policy.model)
+    llm = get_model(spec, settings or config.grader.settings)
+    llm.check_ready()  # a missing key or model file is one clear error now, not a failed step later
+    grader: Any = Grader(llm, config.grader.grader, stage_name="train")
+    if model is None and config.grader.listwise is not None:  # the training grader only, never the judge
+        grader = ListwiseGrader(llm, config.grader.listwise, stage_name="train")
+    count = None
+    if config.grader.reward.length_unit == "tokens":
+        if tokenizer is None:
+            raise SciplanError("reward length_unit 'tokens' needs the policy's tokenizer")
+
+        def count(text: str) -> int:
+            return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    return RubricReward(grader, {g.id: g for g in goals}, config.grader.reward, count_tokens=count)
 
 
 def outage_parts(reward: RubricReward, completions: Sequence[Any], error: str) -> list[RewardParts]:

@@ -55,7 +55,8 @@ def choose_best(results: Sequence[ValidationResult], metric: Literal["reward", "
     return max(scored, key=lambda r: (r.value(metric), -r.step))
 
 
-def summarize_validation(step: int, judged: Sequence[RewardParts], graded: Sequence[RewardParts] | None = None) -> ValidationResult:
+def summarize_validation(step: int, judged: Sequence[RewardParts],
+                         graded: Sequence[RewardParts] | None = None) -> ValidationResult:
     """Means over held-out plans; failed grades are left out and counted, not scored 0."""
     rewards = [p.reward for p in judged if p.reward is not None and not p.failed]
     scores = [p.score for p in judged if p.score is not None]
@@ -121,7 +122,7 @@ class ValidationCallback(TrainerCallback):
         max_new_tokens: int,
         metrics: MetricsLogger | None = None,
         monitor: HackingMonitor | None = None,
-        save_best: Callable[[Any, Any, Path], None] | None = None,
+        save_best: Callable[[Any, Any, Path], object] | None = None,
         seed: int = 0,
     ) -> None:
         self.settings = settings
@@ -180,8 +181,8 @@ class ValidationCallback(TrainerCallback):
         return result
 
     def _generate(self, model: Any, tokenizer: Any) -> list[str]:
-        kw = dict(samples=self.settings.samples, max_new_tokens=self.max_new_tokens,
-                  temperature=self.settings.temperature, seed=self.seed)
+        kw: dict[str, Any] = dict(samples=self.settings.samples, max_new_tokens=self.max_new_tokens,
+                                  temperature=self.settings.temperature, seed=self.seed)
         if self.trainer is None:
             return generate_plans(model, tokenizer, self.goals, self.plan, **kw)
         from trl.models import unwrap_model_for_generation
@@ -190,12 +191,13 @@ class ValidationCallback(TrainerCallback):
         with unwrap_model_for_generation(self.trainer.model_wrapped, self.trainer.accelerator) as unwrapped:
             return generate_plans(unwrapped, tokenizer, self.goals, self.plan, **kw)
 
-    def _write(self, result: ValidationResult, goals: Sequence[Goal], texts: Sequence[str], judged: Sequence[RewardParts]) -> None:
+    def _write(self, result: ValidationResult, goals: Sequence[Goal], texts: Sequence[str],
+               judged: Sequence[RewardParts]) -> None:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         with open(self.file, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(asdict(result)) + "\n")
         with open(self.out_dir / "validation_plans.jsonl", "a", encoding="utf-8") as fh:
-            for k, (goal, text, parts) in enumerate(zip(goals, texts, judged)):
+            for k, (goal, text, parts) in enumerate(zip(goals, texts, judged, strict=False)):
                 split = split_completion(text)
                 plan = Plan(id=make_id("validation", result.step, goal.id, k), goal_id=goal.id, model=f"policy@step{result.step}",
                             text=split.answer, thinking=split.thinking, format_ok=not split.unterminated,
@@ -216,7 +218,8 @@ class ValidationCallback(TrainerCallback):
 
     # --- trainer events -------------------------------------------------------------
 
-    def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None, processing_class: Any = None, **kw: Any) -> None:
+    def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None, processing_class: Any = None,
+                       **kw: Any) -> None:
         if state.global_step > 0 and self.file.is_file():
             # Resumed: earlier validations still compete for best.
             self.results = [ValidationResult(**r) for r in read_jsonl(self.file) if r.get("step", 0) <= state.global_step]
@@ -227,11 +230,13 @@ class ValidationCallback(TrainerCallback):
         elif self.settings.at_start:
             self.validate(model, processing_class, 0)
 
-    def on_step_end(self, args: Any, state: Any, control: Any, model: Any = None, processing_class: Any = None, **kw: Any) -> None:
+    def on_step_end(self, args: Any, state: Any, control: Any, model: Any = None, processing_class: Any = None,
+                    **kw: Any) -> None:
         every = self.settings.every
         if every and state.global_step % every == 0:
             self.validate(model, processing_class, state.global_step)
 
-    def on_train_end(self, args: Any, state: Any, control: Any, model: Any = None, processing_class: Any = None, **kw: Any) -> None:
+    def on_train_end(self, args: Any, state: Any, control: Any, model: Any = None, processing_class: Any = None,
+                     **kw: Any) -> None:
         if self.settings.every and (not self.results or self.results[-1].step != state.global_step):
             self.validate(model, processing_class, state.global_step)

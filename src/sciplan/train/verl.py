@@ -214,7 +214,7 @@ class VerlReward:
         self._thread.start()
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "VerlReward":
+    def from_file(cls, path: str | Path) -> VerlReward:
         """The reward described by a `sciplan_reward.json` written by `export_verl`."""
         p = Path(path)
         if not p.is_file():
@@ -253,14 +253,14 @@ class VerlReward:
                     extra_infos: Sequence[Any] | None = None) -> list[dict[str, float]]:
         """One result per response: `score` (the reward verl optimises) plus components verl logs."""
         extras = list(extra_infos) if extra_infos is not None else [None] * len(solution_strs)
-        goals = [self.goal_of(gt, ex) for gt, ex in zip(ground_truths, extras)]
+        goals = [self.goal_of(gt, ex) for gt, ex in zip(ground_truths, extras, strict=False)]
         parts = self._run(self._score(goals, list(solution_strs)))
         by_goal: dict[str, list[float]] = {}
-        for g, p in zip(goals, parts):
+        for g, p in zip(goals, parts, strict=False):
             if p.reward is not None:
                 by_goal.setdefault(g.id, []).append(p.reward)
         out = []
-        for g, p in zip(goals, parts):
+        for g, p in zip(goals, parts, strict=False):
             reward = p.reward
             if reward is None:
                 others = by_goal.get(g.id)

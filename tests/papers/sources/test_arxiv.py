@@ -9,9 +9,9 @@ from datetime import date
 import httpx
 import pytest
 
+from helpers.samples import paper_eprint, paper_pdf
 from sciplan.jsonl import read_jsonl, read_records
 from sciplan.papers import ArxivConfig, ArxivQuery, IngestConfig, PaperError, PaperFilter, ingest
-from sciplan.papers.samples import paper_eprint, paper_pdf
 from sciplan.papers.sources.arxiv import parse_feed
 from sciplan.records import Paper
 
@@ -78,7 +78,7 @@ def test_category_window_query_end_to_end(arxiv_route, make_recorder, fake_clock
     # No e-print was downloaded for the paper whose license is not allowed.
     assert not any("2509.00042" in p for p in rec.paths() if "e-print" in p or "/pdf/" in p)
     # One request per 3 s, measured on the fake clock; a descriptive User-Agent on each.
-    gaps = [b - a for a, b in zip(rec.times, rec.times[1:])]
+    gaps = [b - a for a, b in zip(rec.times, rec.times[1:], strict=False)]
     # API page, (OAI, e-print) x2, PDF fallback, API page, OAI: eight requests, 3 s apart.
     assert len(rec.requests) == 8 and min(gaps) >= 3.0
     assert all("sciplan/" in r.headers["User-Agent"] and "mailto:lab@example.org" in r.headers["User-Agent"]

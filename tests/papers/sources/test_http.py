@@ -15,7 +15,7 @@ def test_pacer_spaces_requests_by_the_interval(fake_clock):
     for _ in range(4):
         pacer.wait()
         times.append(fake_clock.now)
-    assert [b - a for a, b in zip(times, times[1:])] == [3.0, 3.0, 3.0]
+    assert [b - a for a, b in zip(times, times[1:], strict=False)] == [3.0, 3.0, 3.0]
     assert fake_clock.sleeps == [3.0, 3.0, 3.0]
 
 

@@ -8,9 +8,9 @@ from datetime import date
 import httpx
 import pytest
 
+from helpers.samples import paper_pdf
 from sciplan.jsonl import read_records
 from sciplan.papers import IngestConfig, ingest
-from sciplan.papers.samples import paper_pdf
 from sciplan.papers.sources.openreview import decision_of
 from sciplan.records import Paper
 
@@ -61,7 +61,7 @@ def test_venue_end_to_end(openreview_route, make_recorder, fake_clock, real_pape
     assert pdf_ids == ["aB3dE5fG7h", "Zy9Xw8Vu7T"]  # no PDF download for the filtered poster
     offsets = [r.url.params["offset"] for r in rec.requests if r.url.path == "/notes"]
     assert offsets == ["0", "2"]
-    assert min(b - a for a, b in zip(rec.times, rec.times[1:])) >= 1.0
+    assert min(b - a for a, b in zip(rec.times, rec.times[1:], strict=False)) >= 1.0
 
 
 def test_decision_filter_and_unknown_license(openreview_route, make_recorder, fake_clock, tmp_path):

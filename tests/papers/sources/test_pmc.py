@@ -68,7 +68,7 @@ def test_pmcid_list_end_to_end(pmc_route, make_recorder, fake_clock, tmp_path):
     oai_ids = [r.url.params["identifier"] for r in rec.requests if r.url.path.endswith("/oai.cgi")]
     assert oai_ids == ["oai:pubmedcentral.nih.gov:3460867", "oai:pubmedcentral.nih.gov:9000001"]
     assert all(r.url.params["tool"] == "sciplan" for r in rec.requests if r.url.path.endswith("/oa.fcgi"))
-    assert min(b - a for a, b in zip(rec.times, rec.times[1:])) >= 3.0
+    assert min(b - a for a, b in zip(rec.times, rec.times[1:], strict=False)) >= 3.0
 
 
 def test_search_with_date_range(pmc_route, make_recorder, fake_clock, tmp_path):

@@ -1,4 +1,4 @@
-"""Remote sources of papers: arXiv, PubMed Central open access, OpenReview.
+"""Remote sources of papers: arXiv, PubMed Central open access, OpenReview (see `registry`).
 
 Nothing here touches the network at import; a real `httpx.Client` is made on first use
 unless one is injected (tests inject one built on `httpx.MockTransport`).
@@ -8,30 +8,31 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from sciplan.config import Strict
 from sciplan.papers.archive import ArchiveLimits
 from sciplan.papers.filters import PaperFilter
 from sciplan.papers.sources.arxiv import ArxivConfig, ArxivQuery, ArxivSource
-from sciplan.papers.sources.base import Candidate
+from sciplan.papers.sources.base import Candidate, SourceContext, SourceSpec
 from sciplan.papers.sources.http import Fetcher, HttpConfig, Pacer, make_client
 from sciplan.papers.sources.openreview import OpenReviewConfig, OpenReviewQuery, OpenReviewSource
 from sciplan.papers.sources.pmc import PmcConfig, PmcQuery, PmcSource
 from sciplan.papers.sources.query import QUERY_SYNTAX, Query, is_query, parse_query
+from sciplan.papers.sources.registry import SOURCES, spec_for_query
 
 __all__ = [
     "SourcesConfig", "Sources", "Candidate", "Query", "parse_query", "is_query", "QUERY_SYNTAX",
     "ArxivConfig", "ArxivQuery", "ArxivSource", "PmcConfig", "PmcQuery", "PmcSource",
-    "OpenReviewConfig", "OpenReviewQuery", "OpenReviewSource", "HttpConfig", "Pacer", "Fetcher",
+    "OpenReviewConfig", "OpenReviewQuery", "OpenReviewSource", "HttpConfig", "Pacer", "Fetcher", "SOURCES", "SourceSpec",
 ]
 
 
-class SourcesConfig(BaseModel):
-    """Settings of all remote sources."""
-
-    model_config = ConfigDict(extra="forbid")
+class SourcesConfig(Strict):
+    """Settings of all remote sources: the shared HTTP client, then one field per registered source."""
 
     http: HttpConfig = Field(default_factory=HttpConfig)
     arxiv: ArxivConfig = Field(default_factory=ArxivConfig)
@@ -40,7 +41,7 @@ class SourcesConfig(BaseModel):
 
 
 class Sources:
-    """The three sources of one run, sharing one HTTP client; each has its own pacer."""
+    """The sources of one run, sharing one HTTP client; each has its own pacer."""
 
     def __init__(
         self,
@@ -58,7 +59,7 @@ class Sources:
         self._client = client
         self._own_client = client is None
         self._clock, self._sleep = clock, sleep
-        self._sources: dict[str, object] = {}
+        self._sources: dict[str, Any] = {}
 
     @property
     def client(self) -> httpx.Client:
@@ -70,34 +71,18 @@ class Sources:
     def _fetcher(self, name: str, interval: float) -> Fetcher:
         return Fetcher(self.client, Pacer(interval, self._clock, self._sleep), name, self.config.http)
 
-    def arxiv(self) -> ArxivSource:
-        """The arXiv source (one pacer for the API, OAI-PMH and downloads)."""
-        if "arxiv" not in self._sources:
-            fetcher = self._fetcher("arxiv", self.config.arxiv.interval_s)
-            self._sources["arxiv"] = ArxivSource(fetcher, self.config.arxiv, self.filters, self.limits)
-        return self._sources["arxiv"]  # type: ignore[return-value]
-
-    def pmc(self) -> PmcSource:
-        """The PubMed Central source."""
-        if "pmc" not in self._sources:
-            fetcher = self._fetcher("pmc", self.config.pmc.interval_s)
-            self._sources["pmc"] = PmcSource(fetcher, self.config.pmc, self.filters, self.config.http.contact)
-        return self._sources["pmc"]  # type: ignore[return-value]
-
-    def openreview(self) -> OpenReviewSource:
-        """The OpenReview source."""
-        if "openreview" not in self._sources:
-            fetcher = self._fetcher("openreview", self.config.openreview.interval_s)
-            self._sources["openreview"] = OpenReviewSource(fetcher, self.config.openreview, self.filters)
-        return self._sources["openreview"]  # type: ignore[return-value]
+    def source(self, name: str) -> Any:
+        """The registered source `name`, built on first use with its own pacer."""
+        if name not in self._sources:
+            spec = next(s for s in SOURCES if s.name == name)
+            config = getattr(self.config, name)
+            ctx = SourceContext(self.filters, self.limits, self.config.http.contact)
+            self._sources[name] = spec.make(self._fetcher(name, config.interval_s), config, ctx)
+        return self._sources[name]
 
     def candidates(self, query: Query) -> Iterator[Candidate]:
-        """The candidates a query lists."""
-        if isinstance(query, ArxivQuery):
-            return self.arxiv().candidates(query)
-        if isinstance(query, PmcQuery):
-            return self.pmc().candidates(query)
-        return self.openreview().candidates(query)
+        """The candidates a query lists, from the source whose query it is."""
+        return self.source(spec_for_query(query).name).candidates(query)
 
     def close(self) -> None:
         """Close the HTTP client if this object made it."""

@@ -10,44 +10,40 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date as Date
 from datetime import datetime
+from functools import partial
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from sciplan.config import Strict
 from sciplan.papers.archive import ArchiveLimits
 from sciplan.papers.domains import arxiv_domain
 from sciplan.papers.errors import Filtered, PaperError, SourceError
 from sciplan.papers.filters import PaperFilter
-from sciplan.papers.identity import normalize_arxiv_id
+from sciplan.papers.identity import ARXIV_ID, normalize_arxiv_id
 from sciplan.papers.jats import parse_xml
 from sciplan.papers.licenses import normalize_license
 from sciplan.papers.readers import read_bytes
-from sciplan.papers.sources.base import Candidate
+from sciplan.papers.sources.base import Candidate, QueryText, SourceConfig, SourceContext, SourceSpec
 from sciplan.papers.sources.http import Fetcher
 from sciplan.records import Paper
 
-__all__ = ["ArxivConfig", "ArxivQuery", "ArxivEntry", "ArxivSource"]
+__all__ = ["ArxivConfig", "ArxivQuery", "ArxivEntry", "ArxivSource", "SPEC"]
 
 
-class ArxivConfig(BaseModel):
+class ArxivConfig(SourceConfig):
     """Where arXiv lives and how politely to ask it."""
-
-    model_config = ConfigDict(extra="forbid")
 
     api_url: str = "https://export.arxiv.org/api/query"
     oai_url: str = "https://oaipmh.arxiv.org/oai"
     eprint_url: str = "https://arxiv.org/e-print/{id}"
     pdf_url: str = "https://arxiv.org/pdf/{id}"
     abs_url: str = "https://arxiv.org/abs/{id}"
-    interval_s: float = 3.0
-    page_size: int = 100
     # The Atom API has no license; OAI-PMH has it, at one more request per paper.
     fetch_license: bool = True
 
 
-class ArxivQuery(BaseModel):
+class ArxivQuery(Strict):
     """Categories (e.g. cs.LG) within a submission-date window, or explicit ids."""
-
-    model_config = ConfigDict(extra="forbid")
 
     categories: list[str] = Field(default_factory=list)
     ids: list[str] = Field(default_factory=list)
@@ -90,7 +86,8 @@ def parse_feed(data: bytes, source: str) -> tuple[int | None, list[ArxivEntry]]:
     """(totalResults, entries) of an arXiv API Atom feed."""
     root = parse_xml(data, source)
     total_el = root.find("totalResults")
-    total = int(total_el.text) if total_el is not None and (total_el.text or "").strip().isdigit() else None
+    text = (total_el.text or "").strip() if total_el is not None else ""
+    total = int(text) if text.isdigit() else None
     entries = []
     for e in root.findall("entry"):
         raw_id = _words(e.findtext("id"))
@@ -177,7 +174,7 @@ class ArxivSource:
             yield Candidate(
                 key=f"arxiv:{entry.id}",
                 label=f"arxiv:{entry.id}",
-                load=lambda entry=entry: self.fetch(entry),
+                load=partial(self.fetch, entry),
                 date=entry.published,
                 domain=arxiv_domain(entry.primary_category),
             )
@@ -219,3 +216,25 @@ class ArxivSource:
             "ids": ids,
             "meta": meta,
         })
+
+
+def parse_query(q: QueryText) -> ArxivQuery:
+    """`arxiv:` with arXiv ids, or with categories (and a date window)."""
+    items = q.items
+    if items and all(ARXIV_ID.match(i) for i in items):
+        return ArxivQuery(ids=items, **q.common)
+    if not items:
+        raise q.error("name arXiv categories (cs.LG) or ids (2401.01234)")
+    return ArxivQuery(categories=items, **q.common)
+
+
+def _make(fetcher: Fetcher, config: ArxivConfig, ctx: SourceContext) -> ArxivSource:
+    return ArxivSource(fetcher, config, ctx.filters, ctx.limits)
+
+
+SPEC = SourceSpec(
+    name="arxiv", prefixes={"arxiv": frozenset({"from", "to", "max"})}, query=ArxivQuery, config=ArxivConfig,
+    parse=parse_query, make=_make,
+    syntax=("arxiv:2401.01234,2402.00002   arXiv ids",
+            "arxiv:cs.LG,stat.ML?from=2025-08-01&to=2025-09-30&max=50   categories in a submission window"),
+)

@@ -12,8 +12,8 @@ from importlib import metadata
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict
 
+from sciplan.config import Strict
 from sciplan.papers.errors import SourceError
 
 __all__ = ["HttpConfig", "Pacer", "Fetcher", "NotFound", "default_user_agent", "make_client"]
@@ -31,10 +31,8 @@ def default_user_agent(contact: str | None = None) -> str:
     return f"sciplan/{version} ({about}{'; mailto:' + contact if contact else ''})"
 
 
-class HttpConfig(BaseModel):
+class HttpConfig(Strict):
     """How the sources talk HTTP."""
-
-    model_config = ConfigDict(extra="forbid")
 
     # arXiv and NCBI ask for a descriptive agent with a way to reach the operator.
     user_agent: str | None = None

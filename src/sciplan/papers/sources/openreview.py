@@ -9,29 +9,29 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from datetime import date as Date
-from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from sciplan.config import Strict
 from sciplan.papers.errors import Filtered, SourceError
 from sciplan.papers.filters import PaperFilter
 from sciplan.papers.licenses import normalize_license
 from sciplan.papers.readers import read_bytes
-from sciplan.papers.sources.base import Candidate
+from sciplan.papers.sources.base import Candidate, QueryText, SourceConfig, SourceContext, SourceSpec
 from sciplan.papers.sources.http import Fetcher
 from sciplan.records import Paper
 
-__all__ = ["OpenReviewConfig", "OpenReviewQuery", "OpenReviewSource", "decision_of", "DECISIONS"]
+__all__ = ["OpenReviewConfig", "OpenReviewQuery", "OpenReviewSource", "decision_of", "DECISIONS", "SPEC"]
 
 DECISIONS = ("oral", "spotlight", "poster")
 
 
-class OpenReviewConfig(BaseModel):
+class OpenReviewConfig(SourceConfig):
     """Where OpenReview's API lives and how often to call it."""
-
-    model_config = ConfigDict(extra="forbid")
 
     api_url: str = "https://api2.openreview.net"
     forum_url: str = "https://openreview.net/forum?id={id}"
@@ -39,10 +39,8 @@ class OpenReviewConfig(BaseModel):
     page_size: int = 1000
 
 
-class OpenReviewQuery(BaseModel):
+class OpenReviewQuery(Strict):
     """A venue id (e.g. `NeurIPS.cc/2024/Conference`), optionally only some decisions."""
-
-    model_config = ConfigDict(extra="forbid")
 
     venue: str
     decisions: list[str] = Field(default_factory=list)
@@ -65,7 +63,7 @@ def _note_date(note: dict[str, Any]) -> Date | None:
     for key in ("pdate", "odate", "cdate", "tcdate"):
         ms = note.get(key)
         if isinstance(ms, (int, float)) and ms > 0:
-            return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).date()
+            return datetime.fromtimestamp(ms / 1000, tz=UTC).date()
     return None
 
 
@@ -112,7 +110,7 @@ class OpenReviewSource:
             yield Candidate(
                 key=f"openreview:{forum}",
                 label=f"openreview:{forum}",
-                load=lambda note=note, venue=query.venue: self.fetch(note, venue),
+                load=partial(self.fetch, note, query.venue),
                 date=_note_date(note),
                 domain="ml",
                 license=normalize_license(note.get("license")),
@@ -147,3 +145,25 @@ class OpenReviewSource:
             "meta": {**paper.meta, "venueid": venue, "keywords": _value(content, "keywords") or [],
                      "tldr": _value(content, "TLDR") or _value(content, "TL;DR")},
         })
+
+
+def parse_query(q: QueryText) -> OpenReviewQuery:
+    """`openreview:` with a venue id, optionally `decision=` tiers."""
+    decisions = [d.strip().lower() for d in q.params.get("decision", "").split(",") if d.strip()]
+    bad = [d for d in decisions if d not in DECISIONS]
+    if bad:
+        raise q.error(f"unknown decision(s) {', '.join(bad)} (use {', '.join(DECISIONS)})")
+    if not q.body.strip():
+        raise q.error("name a venue id, e.g. openreview:NeurIPS.cc/2024/Conference")
+    return OpenReviewQuery(venue=q.body.strip(), decisions=decisions, **q.common)
+
+
+def _make(fetcher: Fetcher, config: OpenReviewConfig, ctx: SourceContext) -> OpenReviewSource:
+    return OpenReviewSource(fetcher, config, ctx.filters)
+
+
+SPEC = SourceSpec(
+    name="openreview", prefixes={"openreview": frozenset({"decision", "max"})}, query=OpenReviewQuery,
+    config=OpenReviewConfig, parse=parse_query, make=_make,
+    syntax=("openreview:NeurIPS.cc/2024/Conference?decision=oral,spotlight&max=100   accepted papers of a venue",),
+)

@@ -9,41 +9,38 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date as Date
+from functools import partial
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from sciplan.config import Strict
 from sciplan.papers.errors import Filtered, PaperError, SourceError
 from sciplan.papers.filters import PaperFilter
 from sciplan.papers.identity import normalize_pmcid
 from sciplan.papers.jats import parse_xml
 from sciplan.papers.licenses import normalize_license
 from sciplan.papers.readers import read_bytes
-from sciplan.papers.sources.base import Candidate
+from sciplan.papers.sources.base import Candidate, QueryText, SourceConfig, SourceContext, SourceSpec
 from sciplan.papers.sources.http import Fetcher
 from sciplan.records import Paper
 
-__all__ = ["PmcConfig", "PmcQuery", "PmcSource", "OaRecord"]
+__all__ = ["PmcConfig", "PmcQuery", "PmcSource", "OaRecord", "SPEC"]
 
 
-class PmcConfig(BaseModel):
+class PmcConfig(SourceConfig):
     """Where PMC's services live and how often to call them."""
-
-    model_config = ConfigDict(extra="forbid")
 
     oa_url: str = "https://www.ncbi.nlm.nih.gov/pmc/utils/oa/oa.fcgi"
     oai_url: str = "https://www.ncbi.nlm.nih.gov/pmc/oai/oai.cgi"
     esearch_url: str = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/esearch.fcgi"
     article_url: str = "https://pmc.ncbi.nlm.nih.gov/articles/{pmcid}/"
-    # PMC asks OAI-PMH harvesters for at most one request every 3 seconds.
-    interval_s: float = 3.0
+    # PMC asks OAI-PMH harvesters for at most one request every 3 seconds (the default interval_s).
     page_size: int = 200
     tool: str = "sciplan"
 
 
-class PmcQuery(BaseModel):
+class PmcQuery(Strict):
     """Explicit PMCIDs, or a search term (may be empty) within a publication-date window."""
-
-    model_config = ConfigDict(extra="forbid")
 
     ids: list[str] = Field(default_factory=list)
     term: str | None = None
@@ -131,7 +128,7 @@ class PmcSource:
         """One `Candidate` per PMCID; fetching happens only when its `load` is called."""
         ids = (normalize_pmcid(i) for i in query.ids) if query.ids else self.search(query)
         for pmcid in ids:
-            yield Candidate(key=f"pmc:{pmcid}", label=f"pmc:{pmcid}", load=lambda p=pmcid: self.fetch(p),
+            yield Candidate(key=f"pmc:{pmcid}", label=f"pmc:{pmcid}", load=partial(self.fetch, pmcid),
                             domain="medical")
 
     def fetch(self, pmcid: str) -> Paper:
@@ -154,3 +151,24 @@ class PmcSource:
             "ids": {**paper.ids, "pmcid": pmcid},
             "meta": meta,
         })
+
+
+def parse_query(q: QueryText) -> PmcQuery:
+    """`pmc:` with PMCIDs, or `pmc-query:` with a search term (may be empty) and a date window."""
+    if q.prefix == "pmc-query":
+        return PmcQuery(term=q.body.strip() or None, **q.common)
+    if not q.items:
+        raise q.error("name at least one PMCID")
+    return PmcQuery(ids=[normalize_pmcid(i) for i in q.items])
+
+
+def _make(fetcher: Fetcher, config: PmcConfig, ctx: SourceContext) -> PmcSource:
+    return PmcSource(fetcher, config, ctx.filters, ctx.contact)
+
+
+SPEC = SourceSpec(
+    name="pmc", prefixes={"pmc": frozenset(), "pmc-query": frozenset({"from", "to", "max"})}, query=PmcQuery,
+    config=PmcConfig, parse=parse_query, make=_make,
+    syntax=("pmc:PMC3460867,PMC3166277   PubMed Central open-access articles",
+            "pmc-query:TERM?from=2023-04-01&to=2023-12-31&max=100   a PMC open-access search (TERM may be empty)"),
+)

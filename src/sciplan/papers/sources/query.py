@@ -1,37 +1,31 @@
-"""The query strings of `sciplan ingest`, parsed into typed queries.
+"""The query strings of `sciplan ingest`, parsed into each source's typed query.
 
-    arxiv:2401.01234,2402.00002                           explicit arXiv ids
-    arxiv:cs.LG,stat.ML?from=2025-08-01&to=2025-09-30&max=50
-                                                          categories (or archives: cs, math)
-    pmc:PMC3460867,PMC3166277                             explicit PMCIDs
-    pmc-query:TERM?from=2023-04-01&to=2023-12-31&max=100  PMC open-access search (TERM may be empty)
-    openreview:NeurIPS.cc/2024/Conference?decision=oral,spotlight&max=100
+A query is `prefix:body?params`; the registry says which source answers a prefix and which
+parameters it takes. `from=` / `to=` (YYYY-MM-DD) and `max=` are typed here for every source.
 """
 
 from __future__ import annotations
 
 from datetime import date as Date
+from typing import Any
 from urllib.parse import parse_qs
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sciplan.papers.errors import PaperError
-from sciplan.papers.identity import ARXIV_ID, normalize_pmcid
-from sciplan.papers.sources.arxiv import ArxivQuery
-from sciplan.papers.sources.openreview import DECISIONS, OpenReviewQuery
-from sciplan.papers.sources.pmc import PmcQuery
+from sciplan.papers.sources.base import QueryText
+from sciplan.papers.sources.registry import SOURCES, prefixes, spec_for_prefix
 
 __all__ = ["Query", "parse_query", "is_query", "QUERY_PREFIXES", "QUERY_SYNTAX"]
 
-Query = ArxivQuery | PmcQuery | OpenReviewQuery
-QUERY_PREFIXES = ("arxiv:", "pmc:", "pmc-query:", "openreview:")
-QUERY_SYNTAX = __doc__ or ""
-_PARAMS = {"arxiv": {"from", "to", "max"}, "pmc": set(), "pmc-query": {"from", "to", "max"},
-           "openreview": {"decision", "max"}}
+# Each source's query model (ArxivQuery, PmcQuery, OpenReviewQuery, ...).
+Query = BaseModel
+QUERY_PREFIXES = prefixes()
+QUERY_SYNTAX = "\n".join(f"    {line}" for s in SOURCES for line in s.syntax)
 
 
 def is_query(text: str) -> bool:
-    """True when `text` starts with a source prefix (arxiv:, pmc:, pmc-query:, openreview:)."""
+    """True when `text` starts with a source prefix (arxiv:, pmc:, pmc-query:, openreview:, ...)."""
     return text.lower().startswith(QUERY_PREFIXES)
 
 
@@ -46,44 +40,26 @@ def parse_query(text: str) -> Query:
     """The typed query for one query string; PaperError names the string when it is malformed."""
     prefix, _, rest = text.partition(":")
     prefix = prefix.lower()
-    if prefix not in _PARAMS:
+    spec = spec_for_prefix(prefix)
+    if spec is None:
         raise PaperError(f"{text}: unknown source (use one of {', '.join(QUERY_PREFIXES)})")
     body, params = rest, {}
     if "?" in rest:
         head, _, qs = rest.rpartition("?")
         parsed = parse_qs(qs, keep_blank_values=True)
         if parsed:
-            unknown = set(parsed) - _PARAMS[prefix]
+            unknown = set(parsed) - spec.prefixes[prefix]
             if unknown:
                 raise PaperError(f"{text}: unknown parameter(s) {', '.join(sorted(unknown))} for {prefix}:")
             body, params = head, {k: v[-1] for k, v in parsed.items()}
-    items = [i.strip() for i in body.split(",") if i.strip()]
     try:
-        common: dict = {}
+        common: dict[str, Any] = {}
         if "from" in params:
             common["from_date"] = _date(params["from"], text)
         if "to" in params:
             common["to_date"] = _date(params["to"], text)
         if "max" in params:
             common["max_results"] = int(params["max"])
-        if prefix == "arxiv":
-            if items and all(ARXIV_ID.match(i) for i in items):
-                return ArxivQuery(ids=items, **common)
-            if not items:
-                raise PaperError(f"{text}: name arXiv categories (cs.LG) or ids (2401.01234)")
-            return ArxivQuery(categories=items, **common)
-        if prefix == "pmc":
-            if not items:
-                raise PaperError(f"{text}: name at least one PMCID")
-            return PmcQuery(ids=[normalize_pmcid(i) for i in items])
-        if prefix == "pmc-query":
-            return PmcQuery(term=body.strip() or None, **common)
-        decisions = [d.strip().lower() for d in params.get("decision", "").split(",") if d.strip()]
-        bad = [d for d in decisions if d not in DECISIONS]
-        if bad:
-            raise PaperError(f"{text}: unknown decision(s) {', '.join(bad)} (use {', '.join(DECISIONS)})")
-        if not body.strip():
-            raise PaperError(f"{text}: name a venue id, e.g. openreview:NeurIPS.cc/2024/Conference")
-        return OpenReviewQuery(venue=body.strip(), decisions=decisions, **common)
+        return spec.parse(QueryText(text, prefix, body, params, common))
     except (ValidationError, ValueError) as exc:
         raise PaperError(f"{text}: invalid query ({exc})") from None

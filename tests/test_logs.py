@@ -1,0 +1,59 @@
+"""Library warnings, log records and tqdm bars go to the run's log file, not the terminal."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import pytest
+from tqdm.auto import tqdm
+from transformers.utils import logging as tf_logging
+
+from sciplan.logs import library_output, quiet_bars
+
+
+@pytest.fixture
+def quiet_root():
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.WARNING)
+    yield
+    root.setLevel(level)
+
+
+def _noise() -> None:
+    warnings.warn("`is_gradient_checkpointing` is deprecated", FutureWarning, stacklevel=1)
+    tf_logging.get_logger("transformers.modeling_utils").warning("a transformers warning")
+    with quiet_bars():
+        for _ in tqdm(range(3), desc="Converting and de-quantizing GGUF tensors..."):
+            pass
+
+
+def test_library_noise_goes_to_the_log_file(tmp_path, capfd, quiet_root):
+    log = tmp_path / "train" / "sciplan.log"
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        with library_output(log):
+            _noise()
+    out, err = capfd.readouterr()
+    text = log.read_text()
+    assert "is_gradient_checkpointing" in text and "a transformers warning" in text and "de-quantizing" in text
+    assert "is_gradient_checkpointing" not in err + out and "de-quantizing" not in err + out
+    assert "a transformers warning" not in err + out
+    # After the block the log file's handler is gone and the libraries print as they did.
+    assert not [h for h in logging.getLogger("transformers").handlers if getattr(h, "baseFilename", None) == str(log)]
+    assert logging.getLogger("transformers").propagate is False  # transformers' own setting
+
+
+def test_verbose_keeps_the_noise_on_the_terminal_too(tmp_path, capfd):
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.DEBUG)  # what `sciplan --verbose` sets
+    try:
+        with library_output(tmp_path / "sciplan.log"):
+            with quiet_bars():
+                for _ in tqdm(range(2), desc="bars-on-terminal"):
+                    pass
+    finally:
+        root.setLevel(level)
+    assert "bars-on-terminal" in capfd.readouterr().err
