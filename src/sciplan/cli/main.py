@@ -17,6 +17,7 @@ from sciplan.cli import ingest
 from sciplan.cli import extract, dataset
 from sciplan.cli import evaluate
 from sciplan.cli import train, export
+from sciplan.cli import serve
 from sciplan.cli.console import console, err_console
 from sciplan.cli.usage import print_usage
 from sciplan.errors import SciplanError
@@ -45,6 +46,7 @@ app.command("grade")(grade.grade)
 app.command("eval")(evaluate.evaluate)
 app.command("train")(train.train)
 app.add_typer(export.app, name="export")
+app.add_typer(serve.app, name="serve")
 
 
 @app.callback()
