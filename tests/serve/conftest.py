@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -61,6 +62,7 @@ class Served:
     backend: Scripted
 
 
+@contextmanager
 def serve_in_thread(service: RewardService) -> Iterator[str]:
     """Run the app on uvicorn in a thread on a free loopback port; yield its base URL."""
     import uvicorn
@@ -94,5 +96,5 @@ def make_service(config: ServeConfig | None = None) -> tuple[RewardService, Scri
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
     service, backend = make_service()
-    for url in serve_in_thread(service):
+    with serve_in_thread(service) as url:
         yield Served(url, service, backend)

@@ -89,7 +89,7 @@ def test_metrics_count_requests_grades_failures_and_latency(served):
 
 def test_bearer_token_guards_everything_but_health():
     service, _ = make_service(ServeConfig(token="s3cret"))
-    for url in serve_in_thread(service):
+    with serve_in_thread(service) as url:
         body = {"goal_id": "g-tomato", "completions": ["good"]}
         assert httpx.post(f"{url}/grade", json=body).status_code == 401
         assert httpx.post(f"{url}/grade", json=body, headers={"Authorization": "Bearer wrong"}).status_code == 401
@@ -101,7 +101,7 @@ def test_bearer_token_guards_everything_but_health():
 
 def test_a_full_queue_is_refused_with_503():
     service, _ = make_service(ServeConfig(max_queue=2))
-    for url in serve_in_thread(service):
+    with serve_in_thread(service) as url:
         r = httpx.post(f"{url}/grade", json={"goal_id": "g-tomato", "completions": ["good"] * 3})
         assert r.status_code == 503 and "max_queue" in r.json()["error"]
         assert httpx.post(f"{url}/grade", json={"goal_id": "g-tomato", "completions": ["good"]}).status_code == 200

@@ -59,9 +59,14 @@ class GroupBatcher:
 
     async def score(self, goal: Goal, completions: Sequence[Any]) -> list[RewardParts]:
         """The reward components of `completions` (all for `goal`), in order."""
+        mine, _ = await self.score_in_group(goal, completions)
+        return mine
+
+    async def score_in_group(self, goal: Goal, completions: Sequence[Any]) -> tuple[list[RewardParts], list[RewardParts]]:
+        """`completions`' components, and those of the whole group they were graded in."""
         n = len(completions)
         if n == 0:
-            return []
+            return [], []
         if self.queued + n > self.max_queue:
             raise OverloadedError(f"{self.queued} completions already waiting (max_queue {self.max_queue}); retry later")
         key = goal_key(goal)
@@ -75,7 +80,7 @@ class GroupBatcher:
         group.completions.extend(completions)
         self.queued += n
         parts = await asyncio.shield(group.future)
-        return parts[start:start + n]
+        return parts[start:start + n], parts
 
     def _close(self, key: str, group: _Group) -> None:
         if self._open.get(key) is group:
