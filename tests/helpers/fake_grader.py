@@ -2,7 +2,7 @@
 
 Each answer waits `delay` seconds (a grader bound by latency, not compute) and gives one
 verdict per unit the request's JSON schema asks for: every item satisfied when the plan
-says "good", else each violating G1. Plain asyncio streams keep its own CPU cost small,
+says "good", else each violating G1. A request without a schema gets a short plan. Plain asyncio streams keep its own CPU cost small,
 so a benchmark measures the reward service, not this server.
 
     python tests/helpers/fake_grader.py --port 8301 --delay 0.2
@@ -26,6 +26,11 @@ def answer(body: dict) -> dict:
     n = schema.get("properties", {}).get("verdicts", {}).get("minItems", 1)
     user = next((m.get("content", "") for m in reversed(body.get("messages", [])) if m.get("role") == "user"), "")
     good = "good" in user
+    if not schema:  # a plain chat request: answer as a policy writing a plan would
+        content = "A good plan: measure the outcome in both arms and compare them."
+        return {"id": "fake", "object": "chat.completion", "model": body.get("model", "fake"),
+                "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+                "usage": {"prompt_tokens": 100, "completion_tokens": 12, "total_tokens": 112}}
     verdicts = [{"index": i, "excerpt": "the plan", "reason": "r", "violations": [] if good else ["G1"]} for i in range(1, n + 1)]
     return {"id": "fake", "object": "chat.completion", "model": body.get("model", "fake"),
             "choices": [{"index": 0, "finish_reason": "stop",
