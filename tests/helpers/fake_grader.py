@@ -28,11 +28,11 @@ def answer(body: dict) -> dict:
     good = "good" in user
     if not schema:  # a plain chat request: answer as a policy writing a plan would
         content = "A good plan: measure the outcome in both arms and compare them."
-        return {"id": "fake", "object": "chat.completion", "model": body.get("model", "fake"),
+        return {"id": "fake", "object": "chat.completion", "created": 0, "model": body.get("model", "fake"),
                 "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
                 "usage": {"prompt_tokens": 100, "completion_tokens": 12, "total_tokens": 112}}
     verdicts = [{"index": i, "excerpt": "the plan", "reason": "r", "violations": [] if good else ["G1"]} for i in range(1, n + 1)]
-    return {"id": "fake", "object": "chat.completion", "model": body.get("model", "fake"),
+    return {"id": "fake", "object": "chat.completion", "created": 0, "model": body.get("model", "fake"),
             "choices": [{"index": 0, "finish_reason": "stop",
                          "message": {"role": "assistant", "content": json.dumps({"verdicts": verdicts})}}],
             "usage": {"prompt_tokens": 400, "completion_tokens": 20 * n, "total_tokens": 400 + 20 * n,
