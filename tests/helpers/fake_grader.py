@@ -2,8 +2,9 @@
 
 Each answer waits `delay` seconds (a grader bound by latency, not compute) and gives one
 verdict per unit the request's JSON schema asks for: every item satisfied when the plan
-says "good", else each violating G1. A request without a schema gets a short plan. Plain asyncio streams keep its own CPU cost small,
-so a benchmark measures the reward service, not this server.
+says "good", else each violating G1. A request without a schema gets a short plan.
+Plain asyncio streams keep its own CPU cost small, so a benchmark measures the reward
+service, not this server.
 
     python tests/helpers/fake_grader.py --port 8301 --delay 0.2
 """

@@ -24,13 +24,14 @@ def test_openrlhf_fetches_rewards_from_the_service_one_query_per_request():
             # As OpenRLHF's executor does per sample: one query, prompt and label per request,
             # a group's samples at once.
             calls = [executor._fetch_rewards_via_http([prompt + text + "<|im_end|>"], [prompt], [label])
-                     for text, label in [("a good plan", "g-tomato"), ("a weak plan", "g-tomato"), ("good plan", truth)]]
+                     for text, label in [("a good plan", "g-tomato"), ("a weak plan", "g-tomato"), ("good plan", truth),
+                                        ("weak plan", {"style": "model", "ground_truth": truth})]]
             return await asyncio.gather(*calls)
 
         results = asyncio.run(rollout())
         infos = [r[0] for r in results]
-        assert [i["rewards"] for i in infos] == [[1.0], [0.0], [1.0]]
-        assert [i["scores"] for i in infos] == [[1.0], [0.0], [1.0]]
+        assert [i["rewards"] for i in infos] == [[1.0], [0.0], [1.0], [0.0]]
+        assert [i["scores"] for i in infos] == [[1.0], [0.0], [1.0], [0.0]]
         assert infos[0]["extra_logs"]["grade_failed"] == [0.0]
-        # The two queries of g-tomato came in separate requests and were graded as one group.
-        assert service.batcher.groups_graded <= 2
+        # The two queries of each goal came in separate requests and were graded as one group.
+        assert service.batcher.groups_graded <= 3

@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 import pytest
-from helpers.scripted import scripted_model
 
+from helpers.scripted import scripted_model
 from sciplan.errors import SciplanError
 from sciplan.grade import Grader, GraderConfig, RewardConfig, RubricReward
 from sciplan.train.verl import VerlReward
@@ -35,7 +35,7 @@ def test_parquet_rows_are_in_verls_format_with_the_rubric_only_in_ground_truth(e
     val = pq.read_table(folder / "val.parquet").to_pylist()
     assert [r["extra_info"]["goal_id"] for r in train] == ["t-ml", "t-med"]
     assert [r["extra_info"]["goal_id"] for r in val] == ["t-held"]
-    for row, goal in zip(train + val, kit.GOALS):
+    for row, goal in zip(train + val, kit.GOALS, strict=True):
         assert set(row) == {"data_source", "prompt", "ability", "reward_model", "extra_info"}
         assert [m["role"] for m in row["prompt"]] == ["system", "user"]
         prompt = " ".join(m["content"] for m in row["prompt"])

@@ -6,8 +6,9 @@
     POST /get_reward  {"query": [prompt+response, ...], "prompts": [prompt, ...], "labels": [goal, ...]}
                    -> {"rewards": [...], "scores": [...], "extra_logs": {...}}    (OpenRLHF --remote_rm_url)
 
-An OpenRLHF label is a goal id the service knows, or the JSON that `sciplan export verl`
-puts in `ground_truth` ({"goal_id", "goal", "rubric"}).
+An OpenRLHF label is a goal id the service knows, the JSON that `sciplan export verl`
+puts in `ground_truth` ({"goal_id", "goal", "rubric"}), or that parquet's whole
+`reward_model` column (`--data.label_key reward_model`).
 """
 
 from __future__ import annotations
@@ -109,7 +110,10 @@ def reward_json(parts: list[RewardParts]) -> dict[str, Any]:
 
 
 def parse_label(label: Any) -> tuple[str | None, dict[str, Any] | None]:
-    """An OpenRLHF label as (goal id, inline goal JSON): an id, or {"goal_id", "goal", "rubric"}."""
+    """An OpenRLHF label as (goal id, inline goal JSON): an id, {"goal_id", "goal", "rubric"},
+    or a verl row's `reward_model` ({"ground_truth": that JSON})."""
+    if isinstance(label, dict) and "ground_truth" in label:
+        return parse_label(label["ground_truth"])
     if isinstance(label, dict):
         data = label
     elif isinstance(label, str) and label.lstrip().startswith("{"):
