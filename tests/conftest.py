@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from helpers.net import free_port, wait_http
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -30,23 +27,12 @@ def bundled_gguf_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def llama_server(bundled_gguf_path, tmp_path_factory):
-    """A real `python -m llama_cpp.server` on 127.0.0.1 with prefix caching; yields its /v1 URL."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("llama-server") / "server.log"
-    fh = open(log, "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_gguf_path), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "4096", "--cache", "true", "--n_threads", "2"],
-        stdout=fh, stderr=subprocess.STDOUT, text=True,
-    )
+def llama_server(bundled_gguf_path):
+    """A real llama.cpp server (`python -m sciplan.llm.server`) on 127.0.0.1; yields its /v1 URL."""
+    from sciplan.llm.server import LocalServer, ServerOptions
+
+    server = LocalServer(ServerOptions(model=bundled_gguf_path, n_ctx=4096, threads=2))
     try:
-        wait_http(f"http://127.0.0.1:{port}/v1/models", timeout=90, proc=proc)
-        yield f"http://127.0.0.1:{port}/v1"
+        yield server.ensure_started()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        fh.close()
+        server.stop()

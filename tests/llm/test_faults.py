@@ -1,9 +1,9 @@
 """The HTTP backends against a real local server that fails on purpose."""
 
 import pytest
+
 from helpers.fault_server import FaultServer, ok_body
 from helpers.net import free_port
-
 from sciplan.llm import LLMError, MissingKeyError, Model, ModelSettings, RequestRejectedError, UnreachableError
 
 FAST = dict(backoff_base=0.01, backoff_max=0.05, cache=False)

@@ -1,4 +1,4 @@
-"""The `openai:` backend against a real `python -m llama_cpp.server` on 127.0.0.1."""
+"""The `openai:` backend against a real llama.cpp server (`python -m sciplan.llm.server`) on 127.0.0.1."""
 
 import asyncio
 
@@ -20,9 +20,8 @@ async def test_generate_through_openai_compatible_server(llama_server):
     await m.aclose()
 
 
-async def test_structured_output_falls_back_to_json_object(llama_server):
-    # llama.cpp's server knows response_format json_object+schema, not json_schema: the
-    # backend learns that from the 4xx and the answer still follows the schema.
+async def test_structured_output_through_the_server(llama_server):
+    # llama.cpp's own server takes response_format json_schema: no fallback is needed.
     m = Model(f"openai:smollm2@{llama_server}", ModelSettings(cache=False))
     res = await m.generate_structured(
         [{"role": "user", "content": "Does 'measure plant height weekly' describe a measurement? Answer as JSON."}],
@@ -30,7 +29,7 @@ async def test_structured_output_falls_back_to_json_object(llama_server):
         max_tokens=120,
     )
     assert res.ok, res.error
-    assert m.backend._json_object_only
+    assert not m.backend._json_object_only
     await m.aclose()
 
 

@@ -1,9 +1,9 @@
 """The Model's logic (cache, retries, structured repair) with a scripted backend."""
 
 import pytest
-from helpers.scripted import scripted_model
 from pydantic import BaseModel
 
+from helpers.scripted import scripted_model
 from sciplan.llm import (
     LLMError,
     RequestRejectedError,
@@ -38,7 +38,8 @@ async def test_gives_up_after_max_retries_with_clear_error():
 
 
 async def test_connection_failures_become_unreachable_naming_the_url():
-    model, _ = make([RetryableError("http://127.0.0.1:1/v1/chat/completions: connection failed", kind="connect")] * 2, max_retries=1)
+    refused = RetryableError("http://127.0.0.1:1/v1/chat/completions: connection failed", kind="connect")
+    model, _ = make([refused] * 2, max_retries=1)
     with pytest.raises(UnreachableError, match="127.0.0.1:1"):
         await model.generate(MSG)
 

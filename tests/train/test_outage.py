@@ -29,11 +29,11 @@ FAST = {"cache": False, "max_retries": 1, "backoff_base": 0.05, "backoff_max": 0
 
 def start_server(gguf, port: int, log) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1", "--port", str(port),
-         "--n_ctx", "4096", "--cache", "true", "--n_threads", "2"],
+        [sys.executable, "-m", "sciplan.llm.server", "--model", str(gguf), "--host", "127.0.0.1", "--port", str(port),
+         "--n-ctx", "4096", "--threads", "2"],
         stdout=log, stderr=subprocess.STDOUT, text=True,
     )
-    wait_http(f"http://127.0.0.1:{port}/v1/models", timeout=120, proc=proc)
+    wait_http(f"http://127.0.0.1:{port}/health", timeout=120, proc=proc)
     return proc
 
 

@@ -8,7 +8,7 @@ import sys
 import typer
 from rich.markup import escape
 
-from sciplan.cli import demo, generate, models
+from sciplan.cli import demo, doctor, generate, models
 from sciplan.cli import grade
 from sciplan.cli import study
 from sciplan.cli import plan
@@ -38,6 +38,7 @@ app.command("ingest")(ingest.ingest)
 app.command("extract")(extract.extract)
 app.add_typer(dataset.app, name="dataset")
 app.command("models")(models.models)
+app.command("doctor")(doctor.doctor)
 app.command("generate")(generate.generate)
 app.command("plan")(plan.plan)
 app.command("run")(run.run)

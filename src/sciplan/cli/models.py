@@ -18,8 +18,8 @@ from sciplan.llm import PROVIDERS, BackendUnavailableError, bundled_gguf, get_mo
 
 def _provider_status(provider: str, key_env: str | None) -> str:
     if provider == "local":
-        if importlib.util.find_spec("llama_cpp") is None:
-            return "[red]llama-cpp-python missing[/]"
+        if importlib.util.find_spec("xllamacpp") is None:
+            return "[red]xllamacpp missing[/]"
         try:
             return f"[green]ready[/] ({bundled_gguf().name})"
         except BackendUnavailableError:
@@ -61,8 +61,8 @@ def models(
         table = Table(title="Backends (model string = PROVIDER:MODEL[@BASE_URL])", title_justify="left")
         for col in ("provider", "what", "example", "status"):
             table.add_column(col)
-        for name, (what, example, key_env) in PROVIDERS.items():
-            table.add_row(name, what, example, _provider_status(name, key_env))
+        for name, p in PROVIDERS.items():
+            table.add_row(name, p.description, p.example, _provider_status(name, p.key_env))
         console.print(table)
         console.print("Check models with: [bold]sciplan models local:smollm2 openai:NAME@http://127.0.0.1:8000/v1[/]")
         return

@@ -37,16 +37,13 @@ from sciplan.extract.usage import Meter, metered, metering
 from sciplan.grade import Grader
 from sciplan.jsonl import JsonlWriter, read_records
 from sciplan.llm import (
-    BackendUnavailableError,
     Ledger,
-    MissingKeyError,
     Model,
-    UnknownProviderError,
-    UnreachableError,
     close_models,
     get_model,
     stage,
 )
+from sciplan.llm.errors import FATAL_ERRORS
 from sciplan.records import Failure, Goal, Paper, Record, make_id
 
 __all__ = ["ExtractPaths", "PaperLog", "ProgressSink", "ExtractResult", "extract_papers", "run_extract"]
@@ -54,7 +51,7 @@ __all__ = ["ExtractPaths", "PaperLog", "ProgressSink", "ExtractResult", "extract
 log = logging.getLogger(__name__)
 
 # Errors no other paper would escape either: stop the run (nothing is marked done).
-_FATAL = (UnreachableError, MissingKeyError, BackendUnavailableError, UnknownProviderError)
+_FATAL = FATAL_ERRORS
 
 Outcome = Literal["accepted", "duplicate", "rejected", "failed"]
 

@@ -14,22 +14,19 @@ from sciplan.grade.injection import REMOVED, Scan, scan_plan
 from sciplan.grade.prompt import GradePrompt, build_prompt, units_for
 from sciplan.grade.schema import Kind, kind_for, verdict_model
 from sciplan.llm import (
-    BackendUnavailableError,
     LLMError,
-    MissingKeyError,
     Model,
     ModelSettings,
-    UnknownProviderError,
-    UnreachableError,
     get_model,
     stage,
 )
+from sciplan.llm.errors import FATAL_ERRORS
 from sciplan.records import Goal, Grade, GradeItem, Plan, make_id
 
 __all__ = ["Grader", "GradeFailedError", "grade_id"]
 
 # Errors that no other plan would escape either: stop the run instead of marking grades.
-_FATAL = (UnreachableError, MissingKeyError, BackendUnavailableError, UnknownProviderError)
+_FATAL = FATAL_ERRORS
 
 _NOT_ADDRESSED = re.compile(r"^\W*(?:not addressed|none|n/?a|nothing|no part)\b", re.IGNORECASE)
 

@@ -13,6 +13,7 @@ from sciplan.llm.completion import Completion, Message, ThinkingSplit, Usage, sp
 from sciplan.llm.errors import (
     BackendUnavailableError,
     LLMError,
+    LocalServerCrashedError,
     MissingKeyError,
     RequestRejectedError,
     RetryableError,
@@ -30,6 +31,7 @@ __all__ = [
     "Completion",
     "DEFAULT_MODEL",
     "LLMError",
+    "LocalServerCrashedError",
     "Ledger",
     "LedgerRow",
     "Message",

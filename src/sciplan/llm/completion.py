@@ -31,7 +31,7 @@ class Usage(BaseModel):
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
 
-    def __add__(self, other: "Usage") -> "Usage":
+    def __add__(self, other: Usage) -> Usage:
         cached = None
         if self.cached_prompt_tokens is not None or other.cached_prompt_tokens is not None:
             cached = (self.cached_prompt_tokens or 0) + (other.cached_prompt_tokens or 0)

@@ -12,6 +12,8 @@ __all__ = [
     "RequestRejectedError",
     "RetryableError",
     "BackendUnavailableError",
+    "LocalServerCrashedError",
+    "FATAL_ERRORS",
 ]
 
 
@@ -29,6 +31,14 @@ class MissingKeyError(LLMError):
 
 class BackendUnavailableError(LLMError):
     """The backend's library or model file is not installed."""
+
+
+class LocalServerCrashedError(LLMError):
+    """The local model server (a child process) died or hung; the message names the cause and the fix."""
+
+    def __init__(self, message: str, *, returncode: int | None = None) -> None:
+        super().__init__(message)
+        self.returncode = returncode
 
 
 class UnreachableError(LLMError):
@@ -58,3 +68,11 @@ class RetryableError(LLMError):
         self.kind = kind
         self.retry_after = retry_after
         self.status = status
+
+
+# Errors that end a whole stage rather than one record: every later call would fail the
+# same way (no server, no key, no library, a model server that crashed), so the stage
+# stops, is recorded as failed, and a rerun resumes it.
+FATAL_ERRORS: tuple[type[LLMError], ...] = (
+    UnreachableError, MissingKeyError, BackendUnavailableError, UnknownProviderError, LocalServerCrashedError,
+)

@@ -18,6 +18,7 @@ from sciplan.llm.cache import ResponseCache
 from sciplan.llm.completion import Completion, Message, split_thinking
 from sciplan.llm.errors import LLMError, RequestRejectedError, RetryableError, UnreachableError
 from sciplan.llm.limits import Limiter
+from sciplan.llm.providers import PROVIDERS
 from sciplan.llm.request import Request
 from sciplan.llm.spec import DEFAULT_MODEL, ModelSettings, ModelSpec, parse_spec
 from sciplan.llm.structured import Structured, json_schema_for, parse_output, schema_instruction
@@ -37,26 +38,7 @@ def backoff_delay(attempt: int, base: float, cap: float, retry_after: float | No
 
 
 def _make_backend(spec: ModelSpec, settings: ModelSettings) -> Backend:
-    # Imported here so that `sciplan.llm` imports fast and optional libraries load lazily.
-    if spec.provider == "local":
-        from sciplan.llm.backends.llamacpp import LlamaCppBackend
-
-        return LlamaCppBackend(spec, settings)
-    if spec.provider == "openai":
-        from sciplan.llm.backends.openai import OpenAIBackend
-
-        return OpenAIBackend(spec, settings)
-    if spec.provider == "anthropic":
-        from sciplan.llm.backends.anthropic import AnthropicBackend
-
-        return AnthropicBackend(spec, settings)
-    if spec.provider == "gemini":
-        from sciplan.llm.backends.gemini import GeminiBackend
-
-        return GeminiBackend(spec, settings)
-    from sciplan.llm.backends.transformers import TransformersBackend
-
-    return TransformersBackend(spec, settings)
+    return PROVIDERS[spec.provider].backend_class()(spec, settings)
 
 
 class Model:
@@ -155,7 +137,7 @@ class Model:
                         raw = await self.backend.complete(req)
                     else:
                         raw = await asyncio.wait_for(self.backend.complete(req), timeout=s.timeout + 5)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     last = RetryableError(f"{self.backend.endpoint()}: no answer within {s.timeout:g}s", kind="timeout")
                 except RetryableError as exc:
                     last = exc

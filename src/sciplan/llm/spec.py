@@ -10,27 +10,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from sciplan.llm.errors import UnknownProviderError
+from sciplan.llm.providers import PROVIDERS
 
 __all__ = ["PROVIDERS", "ModelSpec", "ModelSettings", "parse_spec", "DEFAULT_MODEL"]
 
 DEFAULT_MODEL = "local:smollm2"
-
-# provider -> (what it is, example, environment variable of its key or None)
-PROVIDERS: dict[str, tuple[str, str, str | None]] = {
-    "local": ("llama.cpp in-process on a GGUF file (default: the bundled SmolLM2-135M)", "local:smollm2", None),
-    "openai": (
-        "any OpenAI-compatible server: vLLM, SGLang, llama.cpp server, OpenAI",
-        "openai:Qwen/Qwen3-4B@http://127.0.0.1:8000/v1",
-        "OPENAI_API_KEY",
-    ),
-    "anthropic": ("Anthropic Messages API", "anthropic:claude-sonnet-4-5", "ANTHROPIC_API_KEY"),
-    "gemini": ("Google Gemini API", "gemini:gemini-2.5-pro", "GEMINI_API_KEY"),
-    "hf": ("a local transformers model (folder, hub-format path, or GGUF file)", "hf:smollm2", None),
-}
-
-# Concurrency that suits each backend when the settings do not say.
-_DEFAULT_CONCURRENCY = {"local": 1, "hf": 1, "openai": 64, "anthropic": 8, "gemini": 8}
-
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -52,7 +36,7 @@ def parse_spec(spec: str) -> ModelSpec:
         known = ", ".join(PROVIDERS)
         raise UnknownProviderError(
             f"model {spec!r} has no provider: write PROVIDER:MODEL with PROVIDER one of {known} "
-            f"(e.g. {PROVIDERS['openai'][1]})"
+            f"(e.g. {PROVIDERS['openai'].example})"
         )
     provider = provider.lower()
     if provider not in PROVIDERS:
@@ -94,6 +78,8 @@ class ModelSettings(BaseModel):
     # Local backends (llama.cpp, transformers).
     n_ctx: int = 8192
     n_threads: int | None = None
+    # The local server's host-memory prompt cache (llama.cpp's default, 8 GiB, would fill up).
+    cache_ram_mib: int = 256
     # Price per million tokens (USD), overriding sciplan's price table.
     price_input: float | None = None
     price_output: float | None = None
@@ -101,7 +87,8 @@ class ModelSettings(BaseModel):
     extra_body: dict[str, Any] = Field(default_factory=dict)
 
     def concurrency_for(self, provider: str) -> int:
-        return self.max_concurrency or _DEFAULT_CONCURRENCY.get(provider, 8)
+        registered = PROVIDERS.get(provider)
+        return self.max_concurrency or (registered.default_concurrency if registered else 8)
 
     def resolved_cache_path(self) -> Path:
         if self.cache_path is not None:

@@ -46,7 +46,7 @@ class BoundedAnswer(BaseModel):
     n_units: ClassVar[int] = 0
 
     @classmethod
-    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         return copy.deepcopy(cls.bounded_schema)
 
 

@@ -321,7 +321,13 @@ def run_pipeline(
         report = StageReport(name=name, status="ran", fingerprint=fingerprint)
         before = ledger.total()
         started = time.perf_counter()
-        _RUNNERS[name](ctx, report)
+        try:
+            _RUNNERS[name](ctx, report)
+        except SciplanError as exc:
+            # No marker: a rerun resumes this stage; what it wrote is kept, and why it stopped is on disk.
+            failed = {"name": name, "status": "failed", "error": str(exc), "seconds": time.perf_counter() - started}
+            (ctx.out / "summary.json").write_text(json.dumps([*map(asdict, reports), failed], indent=2, default=str) + "\n")
+            raise
         report.seconds = time.perf_counter() - started
         after = ledger.total()
         report.calls = after.calls - before.calls

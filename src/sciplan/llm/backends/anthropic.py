@@ -55,4 +55,5 @@ class AnthropicBackend(HttpBackend):
             cached_prompt_tokens=u.get("cache_read_input_tokens"),
         )
         stop = data.get("stop_reason")
-        return Completion(text=text, thinking=thinking, usage=usage, finish_reason=_FINISH.get(stop, stop), model=str(self.spec))
+        finish = _FINISH.get(stop, stop) if isinstance(stop, str) else None
+        return Completion(text=text, thinking=thinking, usage=usage, finish_reason=finish, model=str(self.spec))

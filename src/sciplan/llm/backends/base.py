@@ -40,8 +40,8 @@ class Backend(ABC):
         """Where requests go, for error messages."""
         return str(self.spec)
 
-    def check_ready(self) -> None:
+    def check_ready(self) -> None:  # noqa: B027 - optional hook: most backends have nothing to check
         """Raise a clear error now if the backend cannot work (missing key, library, file)."""
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections or models."""

@@ -74,4 +74,5 @@ class GeminiBackend(HttpBackend):
             cached_prompt_tokens=u.get("cachedContentTokenCount"),
         )
         reason = cand.get("finishReason")
-        return Completion(text=text, thinking=thinking, usage=usage, finish_reason=_FINISH.get(reason, reason), model=str(self.spec))
+        finish = _FINISH.get(reason, reason)
+        return Completion(text=text, thinking=thinking, usage=usage, finish_reason=finish, model=str(self.spec))

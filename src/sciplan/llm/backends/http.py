@@ -109,7 +109,7 @@ class HttpBackend(Backend):
                 retry_after = _retry_after(resp)
         except aiohttp.ClientConnectorError as exc:
             raise RetryableError(f"{url}: connection failed ({exc.os_error or exc})", kind="connect") from exc
-        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
+        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise RetryableError(f"{url}: timed out after {self.settings.timeout:g}s", kind="timeout") from exc
         except aiohttp.ClientError as exc:
             # Reset or dropped mid-answer: transient until retries run out.

@@ -9,6 +9,7 @@ from sciplan.llm.backends.http import HttpBackend
 from sciplan.llm.completion import Completion, Usage
 from sciplan.llm.errors import RequestRejectedError, RetryableError
 from sciplan.llm.request import Request
+from sciplan.llm.spec import ModelSettings, ModelSpec
 
 __all__ = ["OpenAIBackend"]
 
@@ -21,7 +22,7 @@ class OpenAIBackend(HttpBackend):
     default_structured = "json_schema"
     key_env = "OPENAI_API_KEY"
 
-    def __init__(self, spec, settings) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, spec: ModelSpec, settings: ModelSettings) -> None:
         super().__init__(spec, settings)
         if not spec.base_url:
             self.base_url = os.environ.get("OPENAI_BASE_URL", OPENAI_URL).rstrip("/")
