@@ -116,3 +116,15 @@ def test_openrlhf_protocol_strips_the_prompt_and_end_tokens(served):
     body = r.json()
     assert body["rewards"] == [1.0, 0.0] and body["scores"] == [1.0, 0.0]
     assert body["extra_logs"]["grade_failed"] == [0.0, 0.0] and body["extra_logs"]["plan_length"] == [3.0, 1.0]
+
+
+def test_openrlhf_a_failed_grade_takes_its_groups_mean_and_is_marked(served):
+    prompt = "<|im_start|>assistant\n"
+    queries = [prompt + t for t in ("a good plan", "broken plan", "a weak plan")]
+    r = httpx.post(f"{served.url}/get_reward", json={"query": queries, "prompts": [prompt] * 3, "labels": ["g-tomato"] * 3})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["rewards"] == [1.0, 0.5, 0.0]  # the broken plan's grade failed: mean of 1.0 and 0.0
+    assert body["extra_logs"]["grade_failed"] == [0.0, 1.0, 0.0] and body["extra_logs"]["rubric_score"][1] == -1.0
+    r = httpx.post(f"{served.url}/get_reward", json={"query": [prompt + "broken alone"], "labels": ["g-sleep"]})
+    assert r.json()["rewards"] == [0.0] and r.json()["extra_logs"]["grade_failed"] == [1.0]

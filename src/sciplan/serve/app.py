@@ -126,7 +126,7 @@ def build_app(service: RewardService) -> FastAPI:
                     status = 404 if isinstance(exc, UnknownGoalError) else 422
                     raise ApiError(status, f"labels[{i}]: {exc}") from None
             completions = [response_of(q, p) for q, p in zip(req.query, prompts, strict=True)]
-            return reward_json(await service.timed("get_reward", goals, completions))
+            return reward_json(await service.timed("get_reward", goals, completions, fill_failed=True))
 
         return await guarded("get_reward", request, handle)
 

@@ -95,7 +95,8 @@ def result_json(part: RewardParts) -> dict[str, Any]:
 
 def reward_json(parts: list[RewardParts]) -> dict[str, Any]:
     """OpenRLHF's answer: `rewards` to optimise, `scores` to log, `extra_logs` per sample."""
-    # OpenRLHF needs a number for every sample: a failed grade scores 0 and is marked in the logs.
+    # OpenRLHF needs a number for every sample: a failed grade takes its group's mean reward
+    # (see RewardService.grade), or 0 when its whole group failed; either way it is marked.
     rewards = [p.reward if p.reward is not None else 0.0 for p in parts]
     return {
         "rewards": rewards,

@@ -8,8 +8,10 @@ replicas behind any load balancer scale it out.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Mapping, Sequence
+from statistics import fmean
 from typing import Any
 
 from sciplan.errors import SciplanError
@@ -73,8 +75,12 @@ class RewardService:
             if size > c.max_completion_chars:
                 raise InputTooLargeError(f"completion {i} has {size} characters (max_completion_chars {c.max_completion_chars})")
 
-    async def grade(self, goals: Sequence[Goal], completions: Sequence[Any]) -> list[RewardParts]:
-        """Components for each (goal, completion), grouped per goal, within the deadline."""
+    async def grade(self, goals: Sequence[Goal], completions: Sequence[Any], *, fill_failed: bool = False) -> list[RewardParts]:
+        """Components for each (goal, completion), grouped per goal, within the deadline.
+
+        `fill_failed`: a failed grade's reward becomes the mean reward of the other plans in its
+        group (flag `reward_from_group_mean`), for trainers that cannot leave a sample out.
+        """
         self.check_sizes(completions)
         rows: dict[str, list[int]] = {}
         by_key: dict[str, Goal] = {}
@@ -85,8 +91,11 @@ class RewardService:
         out: list[RewardParts | None] = [None] * len(completions)
 
         async def one(key: str, idx: list[int]) -> None:
-            parts = await self.batcher.score(by_key[key], [completions[i] for i in idx])
+            parts, group = await self.batcher.score_in_group(by_key[key], [completions[i] for i in idx])
+            ok = [q.reward for q in group if q.reward is not None]
             for i, p in zip(idx, parts, strict=True):
+                if fill_failed and p.reward is None and ok:
+                    p = dataclasses.replace(p, reward=fmean(ok), flags=[*p.flags, "reward_from_group_mean"])
                 out[i] = p
 
         try:
@@ -96,10 +105,11 @@ class RewardService:
                                 "deadline; it goes on, and a repeat may be answered from cache") from None
         return [p for p in out if p is not None]
 
-    async def timed(self, endpoint: str, goals: Sequence[Goal], completions: Sequence[Any]) -> list[RewardParts]:
+    async def timed(self, endpoint: str, goals: Sequence[Goal], completions: Sequence[Any], *,
+                    fill_failed: bool = False) -> list[RewardParts]:
         """`grade`, counted in the metrics under `endpoint`."""
         start = time.perf_counter()
-        parts = await self.grade(goals, completions)
+        parts = await self.grade(goals, completions, fill_failed=fill_failed)
         self.metrics.observe(endpoint, time.perf_counter() - start, parts)
         return parts
 
