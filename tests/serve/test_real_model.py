@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from serve.conftest import GOALS, serve_in_thread
 
 from sciplan.grade import Grader, GraderConfig, RewardConfig
 from sciplan.llm import ModelSettings, get_model
 from sciplan.serve import RewardService, ServeConfig
+from serve.conftest import GOALS, serve_in_thread
 
 pytestmark = [pytest.mark.model, pytest.mark.server]
 
