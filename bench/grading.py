@@ -4,8 +4,8 @@ Several goals (10 rubric items each), a group of 8 plans per goal, graded agains
 local llama.cpp server (`sciplan.llm.server`, one slot, prompt cache capped) three
 ways, side by side in one run:
 
-  (a) ours:     instructions + guidelines, then goal + rubric, then the plan last
-  (b) naive:    the plan first, then the same instructions, goal and rubric
+  (a) ours:     instructions + guidelines, then goal + rubric + reference, then the plan last
+  (b) naive:    the plan first, then the same instructions, goal, rubric and reference
   (c) per item: one call per rubric item (our layout with a one-item rubric)
 
 The prompt tokens the server actually evaluated are its own figures: each answer's
@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import httpx  # noqa: E402
 import psutil  # noqa: E402
 
-from sciplan.grade import Grader, GraderConfig, build_prompt, load_guidelines  # noqa: E402
+from sciplan.grade import Grader, GraderConfig, build_prompt, guidelines_for  # noqa: E402
 from sciplan.grade.injection import scan_plan  # noqa: E402
 from sciplan.jsonl import read_records  # noqa: E402
 from sciplan.llm import Ledger, Model, ModelSettings  # noqa: E402
@@ -104,7 +104,7 @@ class UsageCounter:
 
 def naive_messages(goal: Goal, plan: Plan, config: GraderConfig) -> list[dict]:
     """Layout (b): the same prompt text with the plan first."""
-    p = build_prompt(goal, scan_plan(plan.text).neutralised, config, load_guidelines(config.guidelines))
+    p = build_prompt(goal, scan_plan(plan.text).neutralised, config, guidelines_for(config))
     return [{"role": "user", "content": f"{p.plan}\n\n{p.system}\n\n{p.context}"}]
 
 
@@ -175,8 +175,11 @@ async def main_async(args: argparse.Namespace) -> None:
     plans = {g.id: make_plans(g, args.plans, args.seed) for g in goals}
     n_plans = sum(len(p) for p in plans.values())
     # Short verdicts: the bench measures prompt evaluation, which the output does not change.
-    config = GraderConfig(max_tokens=args.max_tokens, retries=0, warm_prefix=True)
-    guidelines = load_guidelines(config.guidelines)
+    # The protocol's reference solution sits in each goal's shared prefix, before the plan;
+    # schema answers keep the layout the same as the ideal's prompts below.
+    config = GraderConfig(protocol=args.protocol, answer="schema", max_tokens=args.max_tokens, retries=0,
+                          warm_prefix=True)
+    guidelines = guidelines_for(config)
 
     server = LocalServer(ServerOptions(model=gguf, n_ctx=4096, threads=2))
     try:
@@ -207,6 +210,7 @@ async def main_async(args: argparse.Namespace) -> None:
 
     a, b, c = results["ours"], results["naive"], results["per_item"]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"protocol {args.protocol} (reference {config.reference})")
     print(f"{len(goals)} goals x {args.plans} plans, 10 rubric items each; prompt {full / n_plans:.0f} tokens per plan "
           f"(no cache); server: llama.cpp (xllamacpp), 1 slot, prompt cache capped at {server.options.cache_ram_mib} MiB")
     print(f"(c) on the first {args.per_item_goals} goal(s); every figure is per plan")
@@ -233,6 +237,7 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=16)
     parser.add_argument("--per-item-goals", type=int, default=1, help="Goals graded one call per item (c).")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--protocol", default="paper", help="Grading protocol (paper, papergym, sciplan).")
     parser.add_argument("--soak", type=int, default=300, help="Grading calls of the memory soak (0: none).")
     asyncio.run(main_async(parser.parse_args()))
 

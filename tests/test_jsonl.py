@@ -1,7 +1,19 @@
 import json
 import os
+import re
 
-from sciplan.jsonl import JsonlReport, JsonlWriter, append_records, ids_in, read_jsonl, read_records
+import pytest
+
+from sciplan.jsonl import (
+    JsonlBusyError,
+    JsonlReport,
+    JsonlWriteError,
+    JsonlWriter,
+    append_records,
+    ids_in,
+    read_jsonl,
+    read_records,
+)
 from sciplan.records import Goal, Plan
 
 
@@ -59,18 +71,74 @@ def test_unterminated_but_complete_last_line_is_kept(tmp_path):
     assert [o["id"] for o in read_jsonl(path)] == ["a", "b"]
 
 
-def test_concurrent_appends_from_processes_never_interleave(tmp_path):
-    path = tmp_path / "many.jsonl"
+def _in_children(n: int, work) -> None:
+    """Run `work(k)` in `n` forked processes at once; a child never returns into pytest."""
     pids = []
-    for k in range(4):
+    for k in range(n):
         pid = os.fork()
-        if pid == 0:  # child: append 50 long records
-            with JsonlWriter(path, fsync=False) as w:
-                for i in range(50):
-                    w.write(Plan(id=f"{k}-{i}", goal_id="g", model="m", text="x" * 3000))
-            os._exit(0)
+        if pid == 0:
+            code = 1
+            try:
+                work(k)
+                code = 0
+            finally:
+                os._exit(code)
         pids.append(pid)
     for pid in pids:
-        os.waitpid(pid, 0)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_concurrent_appends_from_processes_never_interleave(tmp_path):
+    path = tmp_path / "many.jsonl"
+
+    def work(k: int) -> None:
+        with JsonlWriter(path, fsync=False, wait=True) as w:
+            for i in range(50):
+                w.write(Plan(id=f"{k}-{i}", goal_id="g", model="m", text="x" * 3000))
+
+    _in_children(4, work)
     report = JsonlReport(path)
     assert len(read_records(path, Plan, report)) == 200 and report.clean
+
+
+def test_big_records_from_many_processes_lose_nothing_and_repeat_nothing(tmp_path):
+    """The stress case that once left an empty file: ten processes, each appending one large record."""
+    path = tmp_path / "big.jsonl"
+    _in_children(10, lambda k: append_records(path, [Plan(id=f"p{k}", goal_id="g", model="m", text="y" * 2_000_000)]))
+    report = JsonlReport(path)
+    plans = read_records(path, Plan, report)
+    assert sorted(p.id for p in plans) == [f"p{k}" for k in range(10)] and report.clean
+    assert all(len(p.text) == 2_000_000 for p in plans)
+
+
+def test_a_second_writer_is_refused_and_the_line_being_written_survives(tmp_path):
+    path = tmp_path / "papers.jsonl"
+    first = JsonlWriter(path).open()
+    line = (_plan(0).model_dump_json() + "\n").encode()
+    os.write(first._fd, line[:40])  # the first writer is in the middle of a (long) line
+    with pytest.raises(JsonlBusyError, match=re.escape(str(path)) + ": another process is writing"):
+        JsonlWriter(path).open()
+    assert path.read_bytes() == line[:40]  # nothing was cut
+    os.write(first._fd, line[40:])
+    first.close()
+    append_records(path, [_plan(1)])  # after the first writer is gone the file is free again
+    assert [p.id for p in read_records(path, Plan)] == ["p0", "p1"]
+
+
+def test_a_complete_last_record_without_newline_is_kept_by_the_next_append(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text(_plan(0).model_dump_json() + "\n" + _plan(1).model_dump_json())  # valid, no final newline
+    append_records(path, [_plan(2)])
+    report = JsonlReport(path)
+    assert [p.id for p in read_records(path, Plan, report)] == ["p0", "p1", "p2"] and report.clean
+
+
+def test_a_full_disk_is_one_clear_error_naming_the_file():
+    with pytest.raises(JsonlWriteError, match=r"^/dev/full: cannot append a record \(the disk is full\)"):
+        with JsonlWriter("/dev/full") as w:
+            w.write(_plan(0))
+
+
+def test_a_device_is_never_read_as_records():
+    assert list(read_jsonl("/dev/zero")) == []  # an endless line would exhaust memory

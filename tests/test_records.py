@@ -38,3 +38,16 @@ def test_grade_items_and_failure_ids():
     assert Grade.model_validate_json(gr.to_json()).items[0].violations == ["G1"]
     f1, f2 = Failure.of("ingest", "a.pdf", ValueError("broken")), Failure.of("ingest", "a.pdf", "x")
     assert f1.id == f2.id and f1.error == "broken"
+
+
+def test_an_old_grade_with_facts_in_meta_loads_into_typed_fields():
+    from sciplan.records import Grade
+
+    line = ('{"id": "x", "goal_id": "g", "plan_id": "p", "grader": "j", "variant": "violations", '
+            '"meta": {"view": "rubric", "guidelines": "sciplan-default@1", "attempts": 2, '
+            '"tokens": {"prompt": 120, "completion": 30}, "missing": [3]}}')
+    g = Grade.model_validate_json(line)
+    assert g.view == "rubric" and g.guidelines == "sciplan-default@1" and g.attempts == 2
+    assert g.tokens.prompt == 120 and g.tokens.completion == 30 and g.reference == "none"
+    assert g.meta == {"missing": [3]}
+    assert Grade.model_validate_json(g.model_dump_json()) == g

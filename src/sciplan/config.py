@@ -23,8 +23,16 @@ def load_yaml(path: str | os.PathLike[str]) -> dict:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SciplanError(f"{p}: no such config file") from None
+    except IsADirectoryError:
+        raise SciplanError(f"{p}: is a folder, not a YAML config file") from None
+    except UnicodeDecodeError as exc:
+        raise SciplanError(f"{p}: not a UTF-8 text file (byte {exc.start}); a config must be UTF-8 YAML") from None
+    except OSError as exc:
+        raise SciplanError(f"{p}: cannot read the config ({exc.strerror or exc})") from None
     except yaml.YAMLError as exc:
         raise SciplanError(f"{p}: not valid YAML ({exc})") from None
+    except RecursionError:
+        raise SciplanError(f"{p}: YAML nested too deeply") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

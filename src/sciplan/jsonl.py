@@ -1,13 +1,19 @@
-"""JSONL files of records: whole-line atomic appends, fsync, and a tolerant reader.
+"""JSONL files of records: locked, whole-line appends, fsync, and a tolerant reader.
 
-A writer appends each record as one `os.write` of one complete line on an `O_APPEND`
-descriptor and fsyncs it, so a crash leaves at most one torn line at the end of the
-file. The reader skips (and reports) such a torn last line; the next writer to open
-the file cuts it off before appending, so later records never fuse with it.
+A writer holds an exclusive `flock` on its file while open, so two processes never
+append to one file at once: a second writer is refused with a message naming the file
+(or waits, with `wait=True`, for short appends such as `append_records`). Each record
+is one `os.write` of one complete line on an `O_APPEND` descriptor, fsynced, so a crash
+leaves at most one torn line at the end. On opening, the writer (holding the lock)
+looks at an unterminated last line: if it parses it is a complete record that only
+lacks its newline, which is added; only a line that does not parse is cut off.
+A full or read-only disk raises `JsonlWriteError`, one clear line naming the file.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import logging
 import os
@@ -18,11 +24,31 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["JsonlWriter", "JsonlReport", "read_jsonl", "read_records", "append_records", "ids_in"]
+from sciplan.errors import SciplanError
+
+__all__ = ["JsonlWriter", "JsonlReport", "JsonlWriteError", "JsonlBusyError", "read_jsonl", "read_records",
+           "append_records", "ids_in"]
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=BaseModel)
+
+_DISK = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
+         errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+         errno.EPERM: "permission denied", errno.EFBIG: "the file is too large for the file system"}
+
+
+class JsonlWriteError(SciplanError):
+    """A JSONL file cannot be written (full or read-only disk, no permission): the run cannot go on."""
+
+
+class JsonlBusyError(SciplanError):
+    """Another process is writing to the same JSONL file."""
+
+
+def _write_error(path: Path, exc: OSError, doing: str) -> JsonlWriteError:
+    why = _DISK.get(exc.errno or 0, exc.strerror or str(exc))
+    return JsonlWriteError(f"{path}: cannot {doing} ({why}); records written before this one are kept")
 
 
 @dataclass
@@ -39,52 +65,73 @@ class JsonlReport:
         return not self.torn_tail and not self.bad_lines
 
 
-def _trim_torn_tail(path: Path) -> int:
-    """Cut an unterminated last line off `path`; return how many bytes were cut."""
-    size = path.stat().st_size
-    if size == 0:
-        return 0
-    with open(path, "rb+") as fh:
-        fh.seek(-1, os.SEEK_END)
-        if fh.read(1) == b"\n":
-            return 0
-        # Walk back to the last newline in chunks; the torn line is rarely long.
-        pos, chunk = size, 65536
-        keep = 0
-        while pos > 0:
-            start = max(0, pos - chunk)
-            fh.seek(start)
-            block = fh.read(pos - start)
-            nl = block.rfind(b"\n")
-            if nl >= 0:
-                keep = start + nl + 1
-                break
-            pos = start
-        fh.truncate(keep)
-        fh.flush()
-        os.fsync(fh.fileno())
-    log.warning("%s: cut a torn last line (%d bytes) left by an interrupted write", path, size - keep)
-    return size - keep
+def _mend_tail(fd: int, path: Path) -> None:
+    """Under the writer's lock: end a parseable last line with a newline, cut one that does not parse."""
+    size = os.fstat(fd).st_size
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        return
+    # Walk back to the last newline in chunks; the last line is rarely long.
+    pos, chunk, keep = size, 65536, 0
+    while pos > 0:
+        start = max(0, pos - chunk)
+        nl = os.pread(fd, pos - start, start).rfind(b"\n")
+        if nl >= 0:
+            keep = start + nl + 1
+            break
+        pos = start
+    tail = os.pread(fd, size - keep, keep)
+    try:
+        complete = isinstance(json.loads(tail), dict)
+    except ValueError:
+        complete = False
+    if complete:
+        os.write(fd, b"\n")  # O_APPEND: lands at the end
+        log.warning("%s: the last record lacked its newline; added one", path)
+    else:
+        os.ftruncate(fd, keep)
+        log.warning("%s: cut a torn last line (%d bytes) left by an interrupted write", path, size - keep)
+    os.fsync(fd)
 
 
 class JsonlWriter(Generic[T]):
-    """Appends records to a JSONL file, one durable line per record.
+    """Appends records to a JSONL file, one durable line per record, holding the file's lock.
 
-    Use as a context manager. `fsync=False` trades durability for speed where a
-    lost tail only costs recomputation.
+    Use as a context manager. `fsync=False` trades durability for speed where a lost
+    tail only costs recomputation; `wait=True` waits for another writer instead of
+    refusing (for short appends).
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, fsync: bool = True) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, fsync: bool = True, wait: bool = False) -> None:
         self.path = Path(path)
         self.fsync = fsync
+        self.wait = wait
         self.written = 0
         self._fd: int | None = None
 
-    def open(self) -> "JsonlWriter[T]":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.path.exists():
-            _trim_torn_tail(self.path)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    def open(self) -> JsonlWriter[T]:
+        """Create the file if needed, take its lock and mend its tail (idempotent)."""
+        if self._fd is not None:
+            return self
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        except IsADirectoryError:
+            raise SciplanError(f"{self.path}: is a folder, not a JSONL file") from None
+        except OSError as exc:
+            raise _write_error(self.path, exc, "create or open it") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            raise JsonlBusyError(
+                f"{self.path}: another process is writing to this file (a second run with the same output?); "
+                "wait for it to finish or write to another file") from None
+        try:
+            _mend_tail(fd, self.path)
+        except OSError as exc:
+            os.close(fd)
+            raise _write_error(self.path, exc, "repair its last line") from None
+        self._fd = fd
         return self
 
     def write(self, record: T | BaseModel) -> None:
@@ -94,13 +141,21 @@ class JsonlWriter(Generic[T]):
         assert self._fd is not None
         line = (record.model_dump_json() + "\n").encode("utf-8")
         view = memoryview(line)
-        # One write is atomic for O_APPEND on local filesystems; loop only for the
-        # rare short write so the line is never left half-written by us.
-        while view:
-            n = os.write(self._fd, view)
-            view = view[n:]
-        if self.fsync:
-            os.fsync(self._fd)
+        try:
+            # One write is atomic for O_APPEND on local filesystems; loop only for the
+            # rare short write so the line is never left half-written by us.
+            while view:
+                n = os.write(self._fd, view)
+                view = view[n:]
+            if self.fsync:
+                os.fsync(self._fd)
+        except OSError as exc:
+            if len(view) < len(line):  # a part of the line went out: take it back
+                try:
+                    _mend_tail(self._fd, self.path)
+                except OSError:
+                    pass
+            raise _write_error(self.path, exc, "append a record") from None
         self.written += 1
 
     def write_all(self, records: Iterable[T]) -> int:
@@ -112,11 +167,12 @@ class JsonlWriter(Generic[T]):
         return n
 
     def close(self) -> None:
+        """Release the lock and close the file."""
         if self._fd is not None:
-            os.close(self._fd)
+            os.close(self._fd)  # closing the descriptor releases its flock
             self._fd = None
 
-    def __enter__(self) -> "JsonlWriter[T]":
+    def __enter__(self) -> JsonlWriter[T]:
         # Opened on the first write, so a writer that writes nothing creates no file.
         return self
 
@@ -137,6 +193,10 @@ def _numbered_objects(path: Path, report: JsonlReport | None) -> Iterator[tuple[
     """(1-based line number, object) for each good line of a JSONL file, streamed."""
     report = report if report is not None else JsonlReport(path)
     if not path.exists():
+        return
+    if not path.is_file():
+        # A device or FIFO (/dev/zero, /dev/full, a pipe) may never end a line: never read one as records.
+        log.warning("%s: not a regular file; read as empty", path)
         return
     with open(path, "rb") as fh:
         for n, raw in enumerate(fh, start=1):
@@ -179,8 +239,8 @@ def read_records(
 
 
 def append_records(path: str | os.PathLike[str], records: Iterable[BaseModel]) -> int:
-    """Append records to `path` durably; return how many."""
-    with JsonlWriter(path) as w:
+    """Append records to `path` durably (waiting for another writer to finish); return how many."""
+    with JsonlWriter[BaseModel](path, wait=True) as w:
         return w.write_all(records)
 
 

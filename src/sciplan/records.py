@@ -20,6 +20,7 @@ __all__ = [
     "Goal",
     "Plan",
     "GradeItem",
+    "GradeTokens",
     "Grade",
     "Failure",
     "make_id",
@@ -143,6 +144,19 @@ class GradeItem(BaseModel):
     satisfied: bool = False
 
 
+class GradeTokens(BaseModel):
+    """Tokens one grading call used (summed over its repair turns)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    prompt: int = 0
+    completion: int = 0
+
+
+# Facts older grades kept in `meta`; now typed fields (old JSONL still loads).
+_GRADE_META_FIELDS = ("view", "guidelines", "reference", "attempts", "tokens", "weaknesses")
+
+
 class Grade(Record):
     """One grader's verdict on one plan."""
 
@@ -150,6 +164,16 @@ class Grade(Record):
     plan_id: str
     grader: str
     variant: str = "violations"
+    # What the grader saw: rubric and/or guidelines (`view`), which guideline set
+    # (`name@version`), and how the goal's reference solution was shown
+    # (`none`, `example`: one valid approach, `bar`: the plan must match it).
+    view: str = "both"
+    guidelines: str = ""
+    reference: str = "none"
+    attempts: int = 0
+    tokens: GradeTokens = Field(default_factory=GradeTokens)
+    # The plan's weaknesses the grader wrote before its verdicts (paper protocol).
+    weaknesses: str = ""
     items: list[GradeItem] = Field(default_factory=list)
     score: float | None = None
     penalty: float = 0.0
@@ -160,6 +184,17 @@ class Grade(Record):
     # Findings about the plan, e.g. "injection" when it tries to instruct the grader.
     flags: list[str] = Field(default_factory=list)
     meta: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_meta(cls, data: Any) -> Any:
+        """Grades written before these fields existed kept them in `meta`."""
+        if isinstance(data, dict) and isinstance(data.get("meta"), dict):
+            meta = data["meta"]
+            moved = {k: meta[k] for k in _GRADE_META_FIELDS if k in meta and k not in data}
+            if moved:
+                data = {**data, **moved, "meta": {k: v for k, v in meta.items() if k not in moved}}
+        return data
 
 
 class Failure(Record):

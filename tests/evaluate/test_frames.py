@@ -74,7 +74,7 @@ def test_guidelines_view_grades_score_but_give_no_rubric_items(make_grade):
     grade = make_grade
     p = plan("m")
     g = grade(GOAL, p, "j", [True, False, True])
-    g.meta["view"] = "guidelines"
+    g.view = "guidelines"
     data = EvalData.build([GOAL], [p], [g])
     assert data.items.empty
     assert data.scores.set_index("judge").loc["j", "score"] == pytest.approx(2 / 3)

@@ -103,7 +103,9 @@ def test_report_states_failures_and_levels(records, make_grade):
     records.grades.append(make_grade(goal, plan, "j:three", [True] * 4, failed=True))
     data = EvalData.build(records.goals, records.plans, records.grades)
     html = render_report(data, build_tables(data), models=data.models, baseline="m:base", settings={"level": 0.9})
-    assert re.search(r"1 failed</span>, left out of every score", html)
+    # Failures both ways, with the commonest reason.
+    assert re.search(r"1 failed</span>: left out of <code>mean</code>, counted as 0 in <code>mean_failed_as_0</code>", html)
+    assert "could not parse (1)" in html and "mean_failed_as_0" in html
     assert "90% percentile bootstrap" in html
     assert "<code>j:three</code>" in html
 

@@ -111,3 +111,24 @@ def test_goal_scores_are_the_per_goal_numbers(tables):
     assert one(g, goal_id="g3", model="B", judge=JURY).score == pytest.approx(0.75)
     assert one(g, goal_id="g3", model="B", judge=JURY).domain == "bio"
     assert len(g) == 3 * 2 * 3 and set(g.scored_samples) == {1} and g.failed_grades.sum() == 0
+
+
+def test_scores_are_reported_with_failed_grades_left_out_and_counted_as_zero(hand, make_grade):
+    # J1's grade of model A's plan for g1 failed (it scored .5 before): left out, the mean
+    # is over g2 and g3; counted as 0, g1 adds a zero.
+    a_g1 = next(p for p in hand.plans if p.model == "A" and p.goal_id == "g1")
+    grades = [g for g in hand.grades if not (g.grader == "J1" and g.plan_id == a_g1.id)]
+    goal = next(g for g in hand.goals if g.id == "g1")
+    grades.append(make_grade(goal, a_g1, "J1", [True, True], failed=True))
+    data = EvalData.build(hand.goals, hand.plans, grades)
+    s = build_tables(data, models=["A", "B"], baseline="A", stats=StatsConfig(bootstrap=100, seed=1),
+                     guideline_ids=["G1", "G2"]).scores
+    j1 = one(s, model="A", judge="J1", domain=ALL)
+    assert j1["mean"] == pytest.approx((0 + 0.5) / 2) and j1["goals"] == 2 and j1["failed_grades"] == 1
+    assert j1["mean_failed_as_0"] == pytest.approx((0 + 0 + 0.5) / 3)
+    # Without failures both views agree.
+    b = one(s, model="B", judge="J1", domain=ALL)
+    assert b["mean"] == pytest.approx(b["mean_failed_as_0"])
+    # The jury: judges' failed-as-0 scores averaged per plan (g1: J1 0, J2 .5).
+    jury = one(s, model="A", judge=JURY, domain=ALL)
+    assert jury["mean_failed_as_0"] == pytest.approx((0.25 + 0.25 + 0.25) / 3)

@@ -70,10 +70,12 @@ def make_plan():
 
 @pytest.fixture
 def scripted_grader():
-    """`scripted_grader(script_or_respond, **config)` -> a Grader over a scripted backend."""
+    """`scripted_grader(script_or_respond, **config)` -> a Grader over a scripted backend.
+
+    Answers are schema (JSON) answers unless the test sets `answer="text"`."""
 
     def make(script=None, *, respond=None, spec: str = "openai:scripted@http://127.0.0.1:1/v1", **config) -> Grader:
         model = scripted_model(script, respond=respond, spec=spec, max_retries=1)
-        return Grader(model, GraderConfig(**config))
+        return Grader(model, GraderConfig(**{"answer": "schema", **config}))
 
     return make

@@ -10,7 +10,9 @@ from sciplan.jsonl import append_records, read_records
 from sciplan.records import Failure, Grade, Plan
 
 SCIPLAN = [sys.executable, "-m", "sciplan.cli.main"]
-CONFIG = "grader:\n  max_tokens: 300\n  excerpt_chars: 24\n  reason_chars: 24\nreward:\n  max_plan_length: 200\n"
+# The bundled model needs schema answers, also behind an OpenAI-style server.
+CONFIG = ("grader:\n  answer: schema\n  max_tokens: 300\n  excerpt_chars: 24\n  reason_chars: 24\n"
+          "reward:\n  max_plan_length: 200\n")
 
 
 def run(*args, timeout=300):
@@ -52,6 +54,8 @@ def test_grade_with_a_jury_writes_grades_prints_the_table_and_resumes(files, lla
     (None, ("--goals", "{d}/missing.jsonl", "--plans", "{d}/plans.jsonl"), "missing.jsonl: no such goals file"),
     ("garbage", ("--goals", "{d}/goals.jsonl", "--plans", "{d}/bad.jsonl"), "bad.jsonl: no valid Plan records"),
     ("badconfig", ("--goals", "{d}/goals.jsonl", "--plans", "{d}/plans.jsonl", "--config", "{d}/c.yaml"), "c.yaml: invalid GradingConfig"),
+    (None, ("--goals", "{d}/goals.jsonl", "--plans", "{d}/plans.jsonl", "--protocol", "nope"),
+     "known protocols are paper, papergym, sciplan"),
 ])
 def test_bad_input_is_one_clear_line_naming_the_file(files, setup, args, expected):
     if setup == "garbage":

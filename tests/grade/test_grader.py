@@ -15,7 +15,7 @@ async def test_score_is_the_share_of_items_without_violations(scripted_grader, g
     assert [i.satisfied for i in grade.items] == [True, False, True, False]
     assert grade.items[1].violations == ["G2", "G3"] and grade.items[0].item == goal.rubric[0]
     assert grade.variant == "violations" and grade.grader == grader.name and grade.plan_id == "p0"
-    assert grade.meta["attempts"] == 1 and grade.meta["tokens"] == {"prompt": 10, "completion": 5}
+    assert grade.attempts == 1 and grade.tokens.model_dump() == {"prompt": 10, "completion": 5}
 
 
 async def test_missing_items_count_as_unsatisfied_and_extras_are_dropped(scripted_grader, goal, make_plan):
@@ -44,7 +44,7 @@ async def test_unknown_guideline_id_triggers_a_repair(scripted_grader, goal, mak
     backend_answers = [answers.verdicts(["G9"], [], [], []), answers.verdicts([], [], [], ["G1", "G1"])]
     grader = scripted_grader(backend_answers)
     grade = await grader.grade(goal, make_plan())
-    assert not grade.failed and grade.score == 0.75 and grade.meta["attempts"] == 2
+    assert not grade.failed and grade.score == 0.75 and grade.attempts == 2
     assert grade.items[3].violations == ["G1"]  # repeated ids collapse
     repair = grader.model.backend.requests[1].messages
     assert repair[-1]["role"] == "user" and "G9" in repair[-2]["content"] and "invalid" in repair[-1]["content"]
@@ -110,7 +110,7 @@ async def test_likert_variant(scripted_grader, goal, make_plan, answers):
     grader = scripted_grader([answers.likert(11), answers.likert(7)], variant="likert")
     grade = await grader.grade(goal, make_plan())
     assert grade.score == pytest.approx(6 / 9) and grade.meta["likert"] == 7 and grade.items == []
-    assert grade.meta["attempts"] == 2  # 11 is out of range: repaired
+    assert grade.attempts == 2  # 11 is out of range: repaired
 
 
 async def test_rubric_only_view_hides_guidelines(scripted_grader, goal, make_plan, answers):
@@ -143,7 +143,7 @@ async def test_every_variant_and_view_gives_a_valid_grade(scripted_grader, goal,
         answer = answers.binary(*([True] * n))
     grader = scripted_grader([answer], variant=variant, view=view)
     grade = await grader.grade(goal, make_plan())
-    assert not grade.failed and grade.score == 1.0 and grade.meta["view"] == view
+    assert not grade.failed and grade.score == 1.0 and grade.view == view
     # The schema sent is bounded whatever the shape.
     schema = json.dumps(grader.model.backend.requests[0].json_schema)
     assert "maxLength" in schema and ('"maxItems"' in schema or variant == "likert")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sciplan.grade import kind_for, verdict_model, verdict_schema
+from sciplan.grade import variant_for, verdict_model, verdict_schema
 from sciplan.llm import json_schema_for, parse_output
 
 IDS = ("G1", "G2", "G3")
@@ -36,12 +36,19 @@ def test_parsing_rejects_unknown_ids_and_accepts_fixable_answers():
     assert len(ok.verdicts) == 2 and len(ok.verdicts[0].excerpt) == 300  # cut later, by the grader
 
 
-@pytest.mark.parametrize("variant,view,kind", [
-    ("violations", "both", "violations"), ("violations", "rubric", "satisfied"),
-    ("violations", "guidelines", "satisfied"), ("binary", "both", "satisfied"), ("likert", "rubric", "likert"),
+@pytest.mark.parametrize("variant,view,strategy", [
+    ("violations", "both", "violations"), ("violations", "rubric", "binary"), ("paper", "both", "paper"),
+    ("paper", "guidelines", "binary"), ("violations", "guidelines", "binary"), ("binary", "both", "binary"),
+    ("likert", "rubric", "likert"),
 ])
-def test_kind_for(variant, view, kind):
-    assert kind_for(variant, view) == kind
+def test_variant_for_a_view(variant, view, strategy):
+    assert variant_for(variant, view).name == strategy
+
+
+def test_the_paper_schema_asks_for_weaknesses_before_the_verdicts():
+    s = verdict_schema("violations", 2, IDS, 100, 80, weakness_chars=500)
+    assert list(s["properties"]) == ["weaknesses", "verdicts"] and s["required"] == ["weaknesses", "verdicts"]
+    assert s["properties"]["weaknesses"]["maxLength"] == 500
 
 
 def test_raw_newlines_inside_strings_are_accepted():

@@ -100,3 +100,25 @@ def test_empty_and_binary_text_are_clear_errors():
         read_text(b"  \n\n", "empty.txt")
     with pytest.raises(PaperError, match="blob.md: binary data"):
         read_markdown(b"\x00\x01\x02", "blob.md")
+
+
+@pytest.mark.parametrize("hostile", [
+    "[" * 200_000, "![" * 100_000, "*" * 200_000, "_" * 200_000, "[a](" * 50_000,
+    "# a" + " " * 200_000 + "b", "# " + "#" * 200_000, "a\n" * 100_000,
+])
+def test_hostile_markdown_costs_linear_time(hostile):
+    """200 KB of brackets once cost 94 s of CPU; a heading padded with spaces cost far more (cubic)."""
+    from sciplan.papers import ArchiveLimits
+    from sciplan.papers.bounded import run_bounded
+
+    data = ("# Title\n\n" + hostile + "\n\n## Methods\n" + "We measured things. " * 20).encode()
+    # A watchdog, not a timing assertion: linear code takes well under a second here.
+    paper = run_bounded(lambda: read_markdown(data, "hostile.md"), "hostile.md", ArchiveLimits(max_seconds=60))
+    assert paper.title == "Title" and any(s.heading == "Methods" for s in paper.sections)
+
+
+def test_markup_stripping_still_works():
+    body = "**bold** and __under__ with [a link](http://x) and ![img](y.png) end. " * 3
+    paper = read_markdown(f"# T\n\n## M\n{body}".encode(), "m.md")
+    text = paper.sections[0].text
+    assert text.startswith("bold and under with a link and end.") and "**" not in text and "http" not in text

@@ -51,3 +51,22 @@ def test_a_stage_without_marker_runs_again(tmp_path):
     stage_marker(tmp_path / "run", "ingest").unlink()  # as if killed before the marker was written
     [again] = run_pipeline(cfg)
     assert again.status == "ran" and "0 new, 3 already there" in again.notes[0]
+
+
+def test_a_missing_or_broken_stage_config_stops_the_run_before_the_first_stage(tmp_path):
+    """A missing extract config once surfaced only when its stage started, possibly hours in."""
+    import pytest
+
+    from sciplan.errors import SciplanError
+
+    papers = tmp_path / "papers"
+    shutil.copytree(PAPERS, papers)
+    broken = tmp_path / "extract.yaml"
+    broken.write_bytes("creator: {samples: 2} # r\xe9sum\xe9".encode("latin-1"))
+    for stage_config, message in ((tmp_path / "missing.yaml", "no such config file"), (broken, "not a UTF-8")):
+        cfg = tmp_path / "run.yaml"
+        cfg.write_text(json.dumps({"name": "t", "out": str(tmp_path / "run"), "ingest": {"inputs": [str(papers)]},
+                                   "extract": {"config": str(stage_config)}}))
+        with pytest.raises(SciplanError, match=f"{stage_config}: {message}"):
+            run_pipeline(load_pipeline_config(cfg))
+        assert not (tmp_path / "run" / "ingest").exists()  # the ingest stage never started

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,7 +13,19 @@ from rich.table import Table
 from sciplan.cli.common import NO_CACHE, RETRIES, TIMEOUT, model_settings, read_input, run_async
 from sciplan.cli.console import console
 from sciplan.errors import SciplanError
-from sciplan.grade import Grader, GradingConfig, GuidelineSet, latest, load_grading_config, reward_plan, summarize
+from sciplan.grade import (
+    PROTOCOLS,
+    Grader,
+    GraderConfig,
+    GradingConfig,
+    GuidelineSet,
+    latest,
+    load_grading_config,
+    pending,
+    reward_plan,
+    summarize,
+)
+from sciplan.grade import grade as grade_plans
 from sciplan.jsonl import JsonlWriter, read_records
 from sciplan.llm import DEFAULT_MODEL, get_model, ledger
 from sciplan.records import Failure, Goal, Grade, Plan
@@ -24,30 +35,16 @@ async def grade_all(
     graders: Sequence[Grader], goals: dict[str, Goal], plans: Sequence[Plan], config: GradingConfig,
     out: Path, done: set[str], progress: Progress | None = None,
 ) -> int:
-    """Grade every plan with every grader (skipping ids in `done`); return how many were written."""
-    written = 0
-    task = progress.add_task("grading", total=None) if progress else None
-    todo: list[tuple[Grader, Goal, list[Plan]]] = []
-    for grader in graders:
-        by_goal: dict[str, list[Plan]] = {}
-        for p in plans:
-            if grader.grade_id_for(p) not in done:
-                by_goal.setdefault(p.goal_id, []).append(p)
-        todo += [(grader, goals[gid], ps) for gid, ps in by_goal.items()]
-    if progress and task is not None:
-        progress.update(task, total=sum(len(ps) for _, _, ps in todo))
+    """Grade every plan with every grader (skipping ids in `done`) through the batch
+    grader, appending each grade with its reward to `out`; return how many were written."""
+    task = progress.add_task("grading", total=sum(len(ps) for _, _, ps in pending(graders, plans, done))) if progress else None
     with JsonlWriter(out) as writer:
-
-        async def one(grader: Grader, goal: Goal, group: list[Plan]) -> None:
-            nonlocal written
-            for plan, grade in zip(group, await grader.grade_group(goal, group)):
-                writer.write(reward_plan(plan, grade, config.reward))
-                written += 1
-            if progress and task is not None:
-                progress.advance(task, len(group))
-
-        await asyncio.gather(*(one(*job) for job in todo))
-    return written
+        grades = await grade_plans(
+            graders, goals, plans, done=done,
+            on_grade=lambda plan, g: writer.write(reward_plan(plan, g, config.reward)),
+            on_progress=(lambda n: progress.advance(task, n)) if progress and task is not None else None,
+        )
+    return len(grades)
 
 
 def summary_tables(grades: list[Grade], guidelines: GuidelineSet) -> list[Table]:
@@ -55,14 +52,26 @@ def summary_tables(grades: list[Grade], guidelines: GuidelineSet) -> list[Table]
     summaries = summarize(grades, guidelines.ids)
     table = Table(title="Grades", title_justify="left", show_edge=False, pad_edge=False)
     table.add_column("grader", overflow="fold")
-    for col in ("plans", "failed", "injection", "mean score", "mean reward", "cost $"):
+    # Failed grades both ways: left out of the mean, and counted as 0.
+    for col in ("plans", "failed", "injection", "mean score", "score, failed as 0", "mean reward",
+                "reward, failed as 0", "cost $"):
         table.add_column(col, justify="right")
     cost = {r.model: r.cost for r in ledger.rows() if r.stage == "grade"}
     for s in summaries:
         cells = [s.grader, str(s.grades), str(s.failed), str(s.flagged)]
-        cells += [f"{v:.3f}" if v is not None else "—" for v in (s.mean_score, s.mean_reward)]
+        cells += [f"{v:.3f}" if v is not None else "—"
+                  for v in (s.score.mean, s.score.mean_as_zero, s.reward.mean, s.reward.mean_as_zero)]
         table.add_row(*cells, f"{cost.get(s.grader, 0.0):.4f}")
     tables = [table]
+    failing = [s for s in summaries if s.score.reasons]
+    if failing:
+        why = Table(title="Why grades failed (commonest reasons)", title_justify="left", show_edge=False, pad_edge=False)
+        for col in ("grader", "reason", "grades"):
+            why.add_column(col, overflow="fold")
+        for s in failing:
+            for reason, n in s.score.reasons:
+                why.add_row(s.grader, escape(reason), str(n))
+        tables.append(why)
     rated = [s for s in summaries if s.violation_rates]
     if rated:
         rates = Table(title="Rubric items violating each guideline", title_justify="left", show_edge=False, pad_edge=False)
@@ -81,14 +90,17 @@ def grade(
     grader: str = typer.Option(DEFAULT_MODEL, "--grader", help="The grading model, e.g. openai:NAME@http://HOST:PORT/v1."),
     jury: str = typer.Option(None, "--jury", help="Comma-separated models: each grades every plan (instead of --grader)."),
     out: Path = typer.Option(None, "--out", help="Where grades go (default: grades.jsonl beside --plans)."),
-    config: Path = typer.Option(None, "--config", help="YAML with `grader:` and `reward:` sections."),
+    config: Path = typer.Option(None, "--config", help="YAML with `grader:` and `reward:` sections (overrides --protocol)."),
+    protocol: str = typer.Option("paper", "--protocol", help=f"Grading protocol without --config: {', '.join(PROTOCOLS)}."),
     retry_failed: bool = typer.Option(False, "--retry-failed", help="Grade again plans whose grade failed before."),
     no_cache: bool = NO_CACHE,
     timeout: float = TIMEOUT,
     retries: int = RETRIES,
 ) -> None:
     """Grade PLANS against their goals' rubrics and the general guidelines (resumable)."""
-    cfg = load_grading_config(config)
+    if config is None and protocol not in PROTOCOLS:
+        raise SciplanError(f"--protocol {protocol!r}: known protocols are {', '.join(PROTOCOLS)}")
+    cfg = load_grading_config(config) if config is not None else GradingConfig(grader=GraderConfig(protocol=protocol))
     if cfg.reward.length_unit == "tokens":
         raise SciplanError(f"{config}: the grade command counts plan length in words; set reward.length_unit: words")
     goal_list = read_input(goals, Goal, "goals")

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Optional
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from sciplan.cli.console import console
+from sciplan.cli.console import console, safe
 from sciplan.errors import SciplanError
 
 HELP = """Turn papers into Paper records (papers.jsonl), one line per paper.
@@ -32,13 +30,15 @@ INPUTS are files, folders, or source queries:
   openreview:NeurIPS.cc/2024/Conference?decision=oral,spotlight&max=100   accepted papers of a venue
 
 Inputs that fail go to failures.jsonl with the reason; the run goes on. Re-running skips papers already in --out.
+Every reader runs in a child process bounded in memory and time (limits.max_memory_bytes, limits.max_seconds in
+--config); a second run into the same --out is refused. The command fails when every input failed.
 
 Only CC-BY, CC-BY-SA, CC0 and public-domain papers are kept by default (--license to change);
 local files of unknown license are kept.
 """
 
 
-def _date(value: Optional[str], flag: str):
+def _date(value: str | None, flag: str):
     if value is None:
         return None
     try:
@@ -63,27 +63,27 @@ class _RichProgress:
         self.progress.update(
             self.task, advance=1,
             description=f"{c['written']} new, {c['skipped']} skipped, {c['filtered']} filtered, "
-                        f"{c['failed']} failed  [dim]{escape(label[-40:])}[/]",
+                        f"{c['failed']} failed  [dim]{safe(label[-40:])}[/]",
         )
 
 
 def ingest(
     inputs: list[str] = typer.Argument(..., help="Files, folders, or queries (see above).", show_default=False),
     out: Path = typer.Option(..., "--out", "-o", help="papers.jsonl to append to (e.g. runs/NAME/papers.jsonl)."),
-    failures: Optional[Path] = typer.Option(
+    failures: Path | None = typer.Option(
         None, "--failures", help="Where failed inputs go (default: failures.jsonl beside --out)."),
-    config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML IngestConfig (filters, limits, sources)."),
-    from_date: Optional[str] = typer.Option(None, "--from-date", help="Keep papers dated on/after YYYY-MM-DD."),
-    to_date: Optional[str] = typer.Option(None, "--to-date", help="Keep papers dated on/before YYYY-MM-DD."),
-    domain: Optional[list[str]] = typer.Option(
+    config: Path | None = typer.Option(None, "--config", "-c", help="YAML IngestConfig (filters, limits, sources)."),
+    from_date: str | None = typer.Option(None, "--from-date", help="Keep papers dated on/after YYYY-MM-DD."),
+    to_date: str | None = typer.Option(None, "--to-date", help="Keep papers dated on/before YYYY-MM-DD."),
+    domain: list[str] | None = typer.Option(
         None, "--domain",
         help="Keep only this domain (repeatable): physics, math, statistics, cs, economics, eess, q-fin, q-bio, "
              "medical, ml."),
-    license: Optional[list[str]] = typer.Option(None, "--license", help="Allowed license family (repeatable), "
+    license: list[str] | None = typer.Option(None, "--license", help="Allowed license family (repeatable), "
                                                 "e.g. CC-BY, CC-BY-SA, CC0, public-domain, CC-BY-NC."),
     allow_unknown_license: bool = typer.Option(False, "--allow-unknown-license",
                                                help="Keep source papers whose license is unknown."),
-    contact: Optional[str] = typer.Option(None, "--contact", help="E-mail put in the User-Agent for arXiv/NCBI."),
+    contact: str | None = typer.Option(None, "--contact", help="E-mail put in the User-Agent for arXiv/NCBI."),
 ) -> None:
     # Imported here so that other commands do not pay for loading the readers.
     from sciplan.config import load_config
@@ -117,13 +117,15 @@ def ingest(
         f"[bold]ingest[/]: {summary.written} written, {summary.skipped} skipped (already there), "
         f"{summary.filtered} filtered, {summary.failed} failed in {summary.seconds:.1f}s"
     )
-    console.print(f"  papers:   {escape(str(summary.out))}")
+    console.print(f"  papers:   {safe(str(summary.out))}")
     if summary.failed:
-        console.print(f"  failures: {escape(str(summary.failures))}")
+        console.print(f"  failures: {safe(str(summary.failures))}")
     for reason in summary.filtered_reasons[:5]:
-        console.print(f"  [dim]filtered: {escape(reason)}[/]")
+        console.print(f"  [dim]filtered: {safe(reason)}[/]")
     if len(summary.filtered_reasons) > 5:
         console.print(f"  [dim]... and {len(summary.filtered_reasons) - 5} more filtered[/]")
+    if summary.failed and not (summary.written or summary.skipped or summary.filtered):
+        raise SciplanError(f"every input failed ({summary.failed}); the reasons are in {summary.failures}")
 
 
 ingest.__doc__ = HELP

@@ -6,7 +6,6 @@ import logging
 import sys
 
 import typer
-from rich.markup import escape
 
 from sciplan.cli import demo, doctor, generate, models
 from sciplan.cli import grade
@@ -18,7 +17,7 @@ from sciplan.cli import extract, dataset
 from sciplan.cli import evaluate
 from sciplan.cli import train, export
 from sciplan.cli import serve
-from sciplan.cli.console import console, err_console
+from sciplan.cli.console import console, err_console, safe
 from sciplan.cli.usage import print_usage
 from sciplan.errors import SciplanError
 
@@ -70,7 +69,12 @@ def main() -> None:
         raise
     except SciplanError as exc:
         print_usage(console)
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {safe(str(exc))}", highlight=False)
+        sys.exit(1)
+    except OSError as exc:  # the environment failed (full or read-only disk, permissions): one line, no trace
+        print_usage(console)
+        where = f"{exc.filename}: " if exc.filename else ""
+        err_console.print(f"[bold red]error:[/] {safe(where + (exc.strerror or str(exc)))}", highlight=False)
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/]")

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import csv
 import os
+import tempfile
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sciplan.cli.console import console, err_console
+from sciplan.cli.console import console, err_console, safe
 from sciplan.errors import SciplanError
 
 app = typer.Typer(
@@ -36,21 +37,27 @@ def _p(x: float | None) -> str:
 
 
 def _print_links(links: dict[str, str], title: str) -> None:
-    table = Table(title=title, title_justify="left")
-    table.add_column("who")
-    table.add_column("login link", overflow="fold")
+    # One line per link, never folded or cropped whatever the width: a copied link must work.
+    console.print(f"[bold]{escape(title)}[/]")
+    width = max((len(n) for n in links), default=0)
     for name, link in links.items():
-        table.add_row(escape(name), escape(link))
-    console.print(table)
+        console.print(f"  {safe(name.ljust(width))}  {safe(link)}", soft_wrap=True, highlight=False)
 
 
 def _write_links(path: Path, links: dict[str, str]) -> None:
+    """Write the links CSV as a new owner-only file that replaces `path` (a link there is replaced, not followed)."""
     # The links are the only copy of the tokens: keep the file private to its owner.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["who", "link"])
-        writer.writerows(links.items())
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["who", "link"])
+            writer.writerows(links.items())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 @app.command("create")
@@ -58,15 +65,15 @@ def create(
     goals: Path = typer.Option(..., "--goals", help="JSONL of Goal records (with rubrics)."),
     plans_a: Path = typer.Option(..., "--plans-a", help="JSONL of Plan records of arm a (e.g. the finetuned model)."),
     plans_b: Path = typer.Option(..., "--plans-b", help="JSONL of Plan records of arm b (e.g. the initial model)."),
-    annotators: int = typer.Option(None, "--annotators", help="Number of annotators [default: 3]."),
-    per_goal: int = typer.Option(None, "--per-goal", help="Annotators per goal [default: 1]."),
+    annotators: int = typer.Option(None, "--annotators", help="Number of annotators \\[default: 3]."),
+    per_goal: int = typer.Option(None, "--per-goal", help="Annotators per goal \\[default: 1]."),
     db: Path = DB,
     config: Path = typer.Option(None, "--config", help="YAML StudyConfig (title, instructions, names, ...)."),
     limit: int = typer.Option(None, "--limit", help="Use at most this many goals (seeded random sample)."),
-    seed: int = typer.Option(None, "--seed", help="Seed of the assignment and blinding [default: 0]."),
+    seed: int = typer.Option(None, "--seed", help="Seed of the assignment and blinding \\[default: 0]."),
     title: str = typer.Option(None, "--title", help="Title shown to annotators."),
     base_url: str = typer.Option(
-        None, "--base-url", help="Where annotators reach the server [default: http://127.0.0.1:8000]."
+        None, "--base-url", help="Where annotators reach the server \\[default: http://127.0.0.1:8000]."
     ),
     links: Path = typer.Option(None, "--links", help="Also write the login links to this CSV file (mode 600)."),
     force: bool = typer.Option(False, "--force", help="Replace an existing study database."),
@@ -106,6 +113,10 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (0.0.0.0 for all)."),
     port: int = typer.Option(8000, "--port"),
     root_path: str = typer.Option("", "--root-path", help="Path prefix behind a reverse proxy, e.g. /study."),
+    forwarded_allow_ips: str = typer.Option(
+        "127.0.0.1", "--forwarded-allow-ips",
+        help="Proxies trusted for X-Forwarded-Proto/-For (comma-separated IPs, or '*'): name an HTTPS proxy on "
+             "another host so login cookies are marked Secure."),
 ) -> None:
     """Run the study's web app until Ctrl+C."""
     from sciplan.study import ServeConfig, StudyStore
@@ -122,7 +133,7 @@ def serve(
             "[yellow]Login links carry secrets: put the server behind HTTPS (a reverse proxy) "
             "when it is reachable by others.[/]"
         )
-    run(db, ServeConfig(host=host, port=port, root_path=root_path))
+    run(db, ServeConfig(host=host, port=port, root_path=root_path, forwarded_allow_ips=forwarded_allow_ips))
 
 
 @app.command("links")
@@ -185,7 +196,7 @@ def export(
 
 @app.command("analyze")
 def analyze(
-    db: Path = typer.Option(None, "--db", help="The study database [default: study.sqlite unless --annotations]."),
+    db: Path = typer.Option(None, "--db", help="The study database \\[default: study.sqlite unless --annotations]."),
     annotations: Path = typer.Option(None, "--annotations", help="Analyze an annotations.jsonl export instead."),
     grades: Path = typer.Option(None, "--grades", help="grades.jsonl of an evaluation run: Cohen's κ with each judge."),
     include_started: bool = typer.Option(False, "--include-started", help="Also count answers not yet submitted."),

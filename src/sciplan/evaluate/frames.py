@@ -24,7 +24,9 @@ JURY = "jury"
 ALL = "all"
 UNKNOWN_DOMAIN = "unknown"
 
-_SCORE_COLUMNS = ["goal_id", "domain", "model", "plan_id", "sample", "judge", "score", "grades", "failed"]
+# `score` leaves failed grades out; `score_failed_as_0` counts each as 0 (both are reported).
+_SCORE_COLUMNS = ["goal_id", "domain", "model", "plan_id", "sample", "judge", "score", "score_failed_as_0", "grades",
+                  "failed"]
 _ITEM_COLUMNS = ["goal_id", "domain", "model", "plan_id", "sample", "judge", "index", "item", "satisfied", "violations"]
 
 
@@ -159,6 +161,7 @@ def _score_frame(goals: dict[str, Goal], plans: dict[str, Plan], grades: list[Gr
                 "sample": p.sample,
                 "judge": judge,
                 "score": float(np.mean(ok)) if ok else np.nan,
+                "score_failed_as_0": float(sum(ok) / len(gs)),  # type: ignore[arg-type]
                 "grades": len(gs),
                 "failed": len(gs) - len(ok),
             }
@@ -168,7 +171,8 @@ def _score_frame(goals: dict[str, Goal], plans: dict[str, Plan], grades: list[Gr
         return frame
     keys = ["goal_id", "domain", "model", "plan_id", "sample"]
     jury = frame.groupby(keys, as_index=False).agg(
-        score=("score", "mean"), grades=("grades", "sum"), failed=("failed", "sum")
+        score=("score", "mean"), score_failed_as_0=("score_failed_as_0", "mean"), grades=("grades", "sum"),
+        failed=("failed", "sum")
     )
     jury["judge"] = JURY
     return pd.concat([frame, jury[_SCORE_COLUMNS]], ignore_index=True)
@@ -178,7 +182,7 @@ def _item_frame(goals: dict[str, Goal], plans: dict[str, Plan], grades: list[Gra
     rows = []
     for g in grades:
         # Grades in the guidelines-only view score guidelines, not rubric items.
-        if not _usable(g) or not g.items or g.meta.get("view") == "guidelines":
+        if not _usable(g) or not g.items or g.view == "guidelines":
             continue
         p = plans[g.plan_id]
         goal = goals[p.goal_id]

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml as escape_html
 from markupsafe import Markup
 
 __all__ = ["render_markdown"]
@@ -20,7 +21,15 @@ _ATTRIBUTES = {"ol": {"start"}, "th": {"align"}, "td": {"align"}}
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     # Raw HTML off: a model's <script> becomes text before the sanitiser even sees it.
-    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
+    # Images are never shown, but their alt text is part of what the graders read: keep it as text.
+    md.add_render_rule("image", _image_as_text)
+    return md
+
+
+def _image_as_text(self: object, tokens: list, idx: int, options: object, env: object) -> str:
+    alt = "".join(t.content for t in tokens[idx].children or []) or tokens[idx].content
+    return escape_html(f"[image: {alt}]" if alt.strip() else "[image]")
 
 
 def render_markdown(text: str, *, links: bool = False) -> Markup:

@@ -21,6 +21,7 @@ from sciplan.evaluate import plots
 from sciplan.evaluate.frames import ALL, JURY, EvalData, item_indices
 from sciplan.evaluate.markdown import render_markdown
 from sciplan.evaluate.tables import EvalTables
+from sciplan.grade import failure_view
 from sciplan.records import Plan
 
 __all__ = ["comparisons", "example_pairs", "render_markdown", "render_report", "write_report"]
@@ -222,6 +223,7 @@ def render_report(
         "distributions": _png(plots.score_distributions(data.scores, models)),
         "paired": _png(plots.paired_scores(data.goal_scores(JURY), baseline, models)),
     }
+    failures = failure_view(data.grades)
     failed = int(sum(g.failed for g in data.grades))
     context = {
         "title": title,
@@ -235,6 +237,7 @@ def render_report(
         "plans": len(data.plans),
         "grades": len(data.grades),
         "failed": failed,
+        "failure_reasons": failures.reasons,
         "settings": settings or {},
         "figures": figures,
         "scores": _records(tables.scores, domain=ALL),

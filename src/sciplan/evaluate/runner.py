@@ -25,7 +25,7 @@ from sciplan.evaluate.humans import HumanLabels, human_agreement, load_human_lab
 from sciplan.evaluate.progress import Progress, RichProgress
 from sciplan.evaluate.report import render_report, write_report
 from sciplan.evaluate.tables import EvalTables, build_tables, write_tables
-from sciplan.grade import Grader, Jury, grade_id, load_guidelines
+from sciplan.grade import Grader, grade, guidelines_for, latest, pending
 from sciplan.jsonl import JsonlReport, JsonlWriter, read_records
 from sciplan.llm import get_model, stage
 from sciplan.plan import plan_id, write_plans
@@ -89,9 +89,8 @@ def select_goals(goals: Sequence[Goal], config: EvalConfig, failures: Path | Non
     return out
 
 
-def _jury(config: EvalConfig) -> Jury:
-    settings = config.settings
-    return Jury([Grader(m, config.grader, settings=settings, stage_name="eval-grade") for m in config.jury])
+def _judges(config: EvalConfig) -> list[Grader]:
+    return [Grader(m, config.grader, settings=config.settings, stage_name="eval-grade") for m in config.jury]
 
 
 async def _generate(goals: list[Goal], config: EvalConfig, out: Path, progress: Progress) -> int:
@@ -122,38 +121,18 @@ async def _generate(goals: list[Goal], config: EvalConfig, out: Path, progress: 
 
 async def _grade(goals: list[Goal], plans: list[Plan], config: EvalConfig, out: Path, progress: Progress) -> int:
     """Every judge's grade of every plan not yet in `out/grades.jsonl`; returns how many were written."""
-    jury = _jury(config)
+    judges = _judges(config)
     path = out / "grades.jsonl"
-    previous = {g.id: g for g in read_records(path, Grade)}
-
-    def done(grader: Grader, plan: Plan) -> bool:
-        g = previous.get(grade_id(plan.id, grader.name, grader.config, grader.guidelines))
-        return g is not None and not (config.retry_failed and g.failed)
-
-    by_goal = {g.id: g for g in goals}
-    work: list[tuple[Grader, Goal, list[Plan]]] = []
-    for grader in jury.graders:
-        for goal in goals:
-            todo = [p for p in plans if p.goal_id == goal.id and not done(grader, p)]
-            if todo:
-                work.append((grader, by_goal[goal.id], todo))
-    total = len(jury.graders) * len(plans)
+    done = {g.id for g in latest(read_records(path, Grade)) if not (config.retry_failed and g.failed)}
+    total = len(judges) * len(plans)
     progress.start("grades", total)
-    progress.advance("grades", total - sum(len(t) for _, _, t in work))
-    written = 0
+    progress.advance("grades", total - sum(len(ps) for _, _, ps in pending(judges, plans, done)))
+    # The batch grader groups plans by goal and judge, so a server's prefix cache
+    # serves the judge's shared prompt (instructions, goal, rubric, reference).
     with JsonlWriter(path) as writer:
-
-        async def one(grader: Grader, goal: Goal, todo: list[Plan]) -> None:
-            nonlocal written
-            # One group per goal and judge: the judge's prompt prefix (goal, rubric,
-            # guidelines) is shared, so a server's prefix cache serves the group.
-            for grade in await grader.grade_group(goal, todo):
-                writer.write(grade)
-                written += 1
-                progress.advance("grades")
-
-        await asyncio.gather(*(one(*w) for w in work))
-    return written
+        grades = await grade(judges, goals, plans, done=done, on_grade=lambda _p, g: writer.write(g),
+                             on_progress=lambda n: progress.advance("grades", n))
+    return len(grades)
 
 
 def _check_models(config: EvalConfig) -> None:
@@ -199,7 +178,7 @@ def analyse(out: Path, goals: Sequence[Goal], config: EvalConfig, *, human: Huma
     judges = set(config.jury)
     grades = [g for g in read_records(out / "grades.jsonl", Grade) if g.grader in judges]
     data = EvalData.build(goals, plans, grades)
-    guidelines = load_guidelines(config.grader.guidelines)
+    guidelines = guidelines_for(config.grader)
     if human is None and config.human_labels is not None:
         human = load_human_labels(config.human_labels)
     models = list(config.models)

@@ -96,6 +96,10 @@ def _ci_kwargs(stats: StatsConfig) -> dict:
     return {"n_boot": stats.bootstrap, "level": stats.level, "seed": stats.seed}
 
 
+SCORE_TABLE_COLUMNS = ["model", "domain", "judge", "goals", "mean", "ci_low", "ci_high", "mean_failed_as_0",
+                       "failed_grades"]
+
+
 def score_table(
     data: EvalData, models: list[str], judges: list[str], domains: list[str], stats: StatsConfig
 ) -> pd.DataFrame:
@@ -111,6 +115,8 @@ def score_table(
                 if values.size == 0 and sel.empty:
                     continue
                 lo, hi = bootstrap_ci(values, **_ci_kwargs(stats))
+                # The same mean with failed grades counted as 0 (mean over samples, then goals).
+                as_zero = sel.groupby("goal_id").score_failed_as_0.mean()
                 rows.append(
                     {
                         "model": model,
@@ -120,13 +126,12 @@ def score_table(
                         "mean": float(values.mean()) if values.size else None,
                         "ci_low": lo,
                         "ci_high": hi,
+                        "mean_failed_as_0": float(as_zero.mean()) if not as_zero.empty else None,
                         # The jury row counts the failed grades of all judges.
                         "failed_grades": int(sel.failed.sum()),
                     }
                 )
-    return pd.DataFrame(
-        rows, columns=["model", "domain", "judge", "goals", "mean", "ci_low", "ci_high", "failed_grades"]
-    )
+    return pd.DataFrame(rows, columns=SCORE_TABLE_COLUMNS)
 
 
 def goal_score_table(data: EvalData, models: list[str]) -> pd.DataFrame:

@@ -23,10 +23,10 @@ from sciplan.extract.creator import Candidate
 from sciplan.extract.embeddings import Embedder
 from sciplan.extract.errors import JudgmentError
 from sciplan.extract.schema import checks_answer, item_scores_answer
-from sciplan.grade import Grader
+from sciplan.grade import Grader, grade
 from sciplan.llm import Message, Model
 from sciplan.prompts import render
-from sciplan.records import Goal, Grade, make_id
+from sciplan.records import Goal, Grade, Plan, make_id
 
 __all__ = [
     "ItemScore",
@@ -173,7 +173,10 @@ async def check_sample(model: Model, goal: str, items: list[str],
 async def grade_reference(grader: Grader, candidate: Candidate, rubric: list[str]) -> Grade:
     """The reference solution graded like a plan against the filtered rubric."""
     goal = Goal(id=candidate.id, paper_id=candidate.paper_id, text=candidate.goal, rubric=rubric)
-    return await grader.grade(goal, candidate.reference, plan_id=make_id("reference", candidate.id))
+    plan = Plan(id=make_id("reference", candidate.id), goal_id=goal.id, model="reference", text=candidate.reference)
+    # The goal carries no reference here: the reference is what is graded (mode `none`).
+    (result,) = await grade(grader, [goal], [plan])
+    return result
 
 
 def _mean(values: Sequence[float]) -> float:

@@ -1,17 +1,31 @@
 """Grading plans against a goal's rubric and general guidelines, and the reward.
 
-    grader = Grader("local:smollm2")                 # GraderConfig() = the paper's protocol
-    grade = await grader.grade(goal, plan)           # Grade: items, score, failed, flags
-    reward = RubricReward(grader, goals_by_id)       # async TRL reward function
-    jury = Jury.of(["openai:...", "anthropic:..."])  # several judges, every Grade kept
+    grader = Grader("local:smollm2", GraderConfig(variant="paper", reference="example"))
+    grade = await grader.grade(goal, plan)            # Grade: items, score, failed, flags
+    grades = await grade(graders, goals, plans)       # the one batch grader (every caller)
+    reward = RubricReward(grader, goals_by_id)        # async TRL reward function
+
+Variants are strategies (`GraderVariant`, `register`): a new one is a class and its
+template under `prompts/grade/variants/`.
 """
 
-from sciplan.grade.config import GraderConfig, GradingConfig, RewardConfig, Variant, View, load_grading_config
-from sciplan.grade.grader import GradeFailedError, Grader, grade_id
+from sciplan.grade.batch import grade, pending
+from sciplan.grade.config import (
+    PROTOCOLS,
+    AnswerMode,
+    GraderConfig,
+    GradingConfig,
+    ReferenceMode,
+    RewardConfig,
+    Variant,
+    View,
+    load_grading_config,
+)
+from sciplan.grade.grader import GradeFailedError, Grader, grade_id, guidelines_for
 from sciplan.grade.guidelines import Guideline, GuidelineSet, default_guidelines_path, load_guidelines
 from sciplan.grade.injection import REMOVED, Finding, Scan, neutralise, scan_plan
-from sciplan.grade.jury import Jury, JuryVerdict, aggregate, judge_means, latest
-from sciplan.grade.prompt import GradePrompt, build_prompt, fence_tag, units_for
+from sciplan.grade.jury import JuryVerdict, aggregate, judge_means, latest
+from sciplan.grade.prompt import GradePrompt, build_prompt, fence_tag, reference_mode, units_for
 from sciplan.grade.reward import (
     FormatCheck,
     RewardParts,
@@ -22,23 +36,31 @@ from sciplan.grade.reward import (
     reward_plan,
     split_completion,
 )
-from sciplan.grade.schema import kind_for, verdict_model, verdict_schema
-from sciplan.grade.summary import GraderSummary, summarize
+from sciplan.grade.schema import verdict_model, verdict_schema
+from sciplan.grade.summary import FailureView, GraderSummary, failure_reason, failure_view, summarize
+from sciplan.grade.variant import Answer, GradeContext, GraderVariant, ItemVerdict, register, variant_for, variant_names
 
 __all__ = [
+    "Answer",
+    "AnswerMode",
+    "FailureView",
     "Finding",
+    "PROTOCOLS",
     "FormatCheck",
+    "GradeContext",
     "GradeFailedError",
     "GradePrompt",
     "Grader",
     "GraderConfig",
     "GraderSummary",
+    "GraderVariant",
     "GradingConfig",
     "Guideline",
     "GuidelineSet",
-    "Jury",
+    "ItemVerdict",
     "JuryVerdict",
     "REMOVED",
+    "ReferenceMode",
     "RewardConfig",
     "RewardParts",
     "RubricReward",
@@ -50,20 +72,28 @@ __all__ = [
     "check_format",
     "combine",
     "default_guidelines_path",
+    "failure_reason",
+    "failure_view",
     "fence_tag",
+    "grade",
     "grade_id",
+    "guidelines_for",
     "judge_means",
-    "kind_for",
     "latest",
     "load_grading_config",
     "load_guidelines",
     "neutralise",
+    "pending",
     "plan_length",
+    "reference_mode",
+    "register",
     "reward_plan",
     "scan_plan",
     "split_completion",
     "summarize",
     "units_for",
+    "variant_for",
+    "variant_names",
     "verdict_model",
     "verdict_schema",
 ]

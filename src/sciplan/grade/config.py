@@ -4,16 +4,41 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sciplan.config import load_config
+from sciplan.grade.guidelines import SHIPPED
 
-__all__ = ["GraderConfig", "RewardConfig", "GradingConfig", "load_grading_config", "Variant", "View"]
+__all__ = [
+    "AnswerMode",
+    "GraderConfig",
+    "PROTOCOLS",
+    "RewardConfig",
+    "GradingConfig",
+    "ReferenceMode",
+    "load_grading_config",
+    "Variant",
+    "View",
+]
 
-Variant = Literal["violations", "binary", "likert"]
+# Any registered variant (`sciplan.grade.variant.register`); built in: violations,
+# binary, likert, paper.
+Variant = str
 View = Literal["both", "rubric", "guidelines"]
+ReferenceMode = Literal["none", "example", "bar"]
+AnswerMode = Literal["auto", "text", "schema"]
+
+# Named protocols: `grader: {protocol: paper}` in a config sets these keys; keys given
+# beside it win. `paper`: Goel et al.'s grading (desiderata, reference as one valid
+# approach, weaknesses first); `papergym`: the same with the reference as the bar;
+# `sciplan`: sciplan's own guidelines and per-item violations, no reference.
+PROTOCOLS: dict[str, dict[str, str]] = {
+    "paper": {"variant": "paper", "guidelines": "paper", "reference": "example"},
+    "papergym": {"variant": "paper", "guidelines": "paper", "reference": "bar"},
+    "sciplan": {"variant": "violations", "guidelines": "sciplan-default", "reference": "none"},
+}
 
 
 class GraderConfig(BaseModel):
@@ -28,10 +53,22 @@ class GraderConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    # A named protocol (see PROTOCOLS) that presets the keys below; recorded as given.
+    protocol: str | None = None
     variant: Variant = "violations"
     view: View = "both"
-    # Another guideline set (YAML); None: the shipped seven.
+    # A shipped set by name (`sciplan-default`, `paper`) or a YAML file; None: the
+    # variant's own (`paper` for the paper variant, else `sciplan-default`).
     guidelines: Path | None = None
+    # How the goal's reference solution is shown: not at all, as one valid approach
+    # (the paper), or as the bar the plan must reach (PaperGym). A goal without a
+    # reference is graded (and recorded) as `none`.
+    reference: ReferenceMode = "none"
+    # The answer's form: plain text scanned for item blocks (`text`), or JSON under
+    # schema-constrained decoding (`schema`). `auto`: schema for the bundled local
+    # model (what makes a 135M model answer at all), text for every other backend.
+    answer: AnswerMode = "auto"
+    weakness_chars: int = Field(1200, ge=10)
     max_tokens: int = Field(2048, ge=16)
     temperature: float = 0.0
     seed: int = 0
@@ -49,6 +86,25 @@ class GraderConfig(BaseModel):
     # Grade the first plan of a group alone before the rest go out together, so the
     # server has the shared prefix cached when the group arrives (vLLM, SGLang).
     warm_prefix: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_protocol(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("protocol") is not None:
+            name = data["protocol"]
+            if name not in PROTOCOLS:
+                raise ValueError(f"unknown grading protocol {name!r} (known: {', '.join(PROTOCOLS)})")
+            data = {**PROTOCOLS[name], **data}
+        return data
+
+    @field_validator("variant")
+    @classmethod
+    def _known_variant(cls, value: str) -> str:
+        from sciplan.grade.variant import variant_names
+
+        if value not in variant_names():
+            raise ValueError(f"unknown grader variant {value!r} (known: {', '.join(variant_names())})")
+        return value
 
 
 class RewardConfig(BaseModel):
@@ -92,6 +148,6 @@ def load_grading_config(path: str | os.PathLike[str] | None) -> GradingConfig:
         return GradingConfig()
     cfg = load_config(path, GradingConfig)
     g = cfg.grader.guidelines
-    if g is not None and not g.is_absolute():
+    if g is not None and not g.is_absolute() and str(g) not in SHIPPED:
         cfg.grader.guidelines = (Path(path).parent / g).resolve()
     return cfg

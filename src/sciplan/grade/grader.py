@@ -4,31 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 from collections.abc import Sequence
 
 from sciplan.errors import SciplanError
 from sciplan.grade.config import GraderConfig
 from sciplan.grade.guidelines import GuidelineSet, load_guidelines
 from sciplan.grade.injection import REMOVED, Scan, scan_plan
-from sciplan.grade.prompt import GradePrompt, build_prompt, units_for
-from sciplan.grade.schema import Kind, kind_for, verdict_model
+from sciplan.grade.prompt import GradePrompt, build_prompt, context_for, reference_mode
+from sciplan.grade.variant import Answer, AnswerFormat, GradeContext, variant_for
 from sciplan.llm import (
     LLMError,
+    Message,
     Model,
     ModelSettings,
+    RequestRejectedError,
+    Usage,
     get_model,
     stage,
 )
 from sciplan.llm.errors import FATAL_ERRORS
-from sciplan.records import Goal, Grade, GradeItem, Plan, make_id
+from sciplan.records import Goal, Grade, GradeTokens, Plan, make_id
 
-__all__ = ["Grader", "GradeFailedError", "grade_id"]
+__all__ = ["Grader", "GradeFailedError", "grade_id", "guidelines_for"]
 
 # Errors that no other plan would escape either: stop the run instead of marking grades.
 _FATAL = FATAL_ERRORS
 
-_NOT_ADDRESSED = re.compile(r"^\W*(?:not addressed|none|n/?a|nothing|no part)\b", re.IGNORECASE)
+def guidelines_for(config: GraderConfig) -> GuidelineSet:
+    """The guideline set a config grades with: the one it names, else its variant's own."""
+    return load_guidelines(config.guidelines or variant_for(config.variant).default_guidelines)
 
 
 class GradeFailedError(SciplanError):
@@ -37,7 +41,9 @@ class GradeFailedError(SciplanError):
 
 def grade_id(plan_id: str, grader: str, config: GraderConfig, guidelines: GuidelineSet) -> str:
     """The stable id of one grader's grade of one plan under one protocol."""
-    return make_id("grade", plan_id, grader, config.variant, config.view, guidelines.tag)
+    # The reference mode joins the id only when set, so ids written before it existed hold.
+    ref = [config.reference] if config.reference != "none" else []
+    return make_id("grade", plan_id, grader, config.variant, config.view, guidelines.tag, *ref)
 
 
 class Grader:
@@ -59,10 +65,14 @@ class Grader:
     ) -> None:
         self.model = get_model(model, settings) if isinstance(model, str) else model
         self.config = config or GraderConfig()
-        self.guidelines = guidelines or load_guidelines(self.config.guidelines)
+        self.variant = variant_for(self.config.variant, self.config.view)
+        self.guidelines = guidelines or guidelines_for(self.config)
         # Ledger stage of this grader's calls; None leaves the caller's stage (e.g. "select").
         self.stage_name = stage_name
-        self.kind: Kind = kind_for(self.config.variant, self.config.view)
+        self.answer: AnswerFormat = (
+            self.config.answer if self.config.answer != "auto"
+            else "schema" if self.model.spec.provider == "local" else "text"
+        )
 
     @property
     def name(self) -> str:
@@ -74,13 +84,14 @@ class Grader:
 
     def prompt(self, goal: Goal, plan_text: str) -> GradePrompt:
         """The prompt for an already neutralised plan text."""
-        return build_prompt(goal, plan_text, self.config, self.guidelines)
+        return build_prompt(goal, plan_text, self.config, self.guidelines, self.answer, self.variant)
 
     async def grade(self, goal: Goal, plan: Plan | str, *, plan_id: str | None = None) -> Grade:
         """Grade one plan (a `Plan` or its text) for `goal`; never a silent zero."""
         text = plan.text if isinstance(plan, Plan) else plan
         pid = plan.id if isinstance(plan, Plan) else (plan_id or make_id("plan-text", goal.id, text))
-        units = units_for(goal, self.config, self.guidelines)
+        ctx = context_for(goal, self.config, self.guidelines)
+        units = list(ctx.units)
         scan = scan_plan(text)
         grade = Grade(
             id=grade_id(pid, self.name, self.config, self.guidelines),
@@ -88,20 +99,23 @@ class Grader:
             plan_id=pid,
             grader=self.name,
             variant=self.config.variant,
+            view=self.config.view,
+            guidelines=self.guidelines.tag,
+            reference=reference_mode(goal, self.config),
             flags=["injection"] if scan.flagged else [],
-            meta={"view": self.config.view, "guidelines": self.guidelines.tag, "units": len(units)},
+            meta={"units": len(units), "answer": self.answer},
         )
         if scan.flagged:
             grade.meta["injection"] = [{"kind": f.kind, "text": f.text[:120]} for f in scan.findings[:20]]
         if not units:
             return self._failed(grade, f"goal {goal.id} has no rubric items to grade against")
         if scan.flagged and self.config.on_injection == "zero":
-            return self._unsatisfied(grade, units, "the plan tries to instruct the grader; it earns no credit")
+            return self._unsatisfied(grade, ctx, "the plan tries to instruct the grader; it earns no credit")
         graded = scan.cleaned if self.config.on_injection == "remove" else scan.neutralised
         if not graded.replace(REMOVED, "").strip():
             # Nothing left to grade (an empty plan, or one made only of injected text).
-            return self._unsatisfied(grade, units, "the plan is empty", excerpt="not addressed")
-        return await self._call(goal, graded, grade, units, scan)
+            return self._unsatisfied(grade, ctx, "the plan is empty", excerpt="not addressed")
+        return await self._call(goal, graded, grade, ctx, scan)
 
     async def grade_group(self, goal: Goal, plans: Sequence[Plan | str]) -> list[Grade]:
         """Grade plans for one goal so that a prefix cache serves their shared prompt."""
@@ -115,77 +129,70 @@ class Grader:
         rest = await asyncio.gather(*(self.grade(goal, p) for p in plans[1:]))
         return [first, *rest]
 
-    async def _call(self, goal: Goal, text: str, grade: Grade, units: list[str], scan: Scan) -> Grade:
-        cfg = self.config
-        output = verdict_model(self.kind, len(units), self.guidelines.ids, cfg.excerpt_chars, cfg.reason_chars)
+    async def _call(self, goal: Goal, text: str, grade: Grade, ctx: GradeContext, scan: Scan) -> Grade:
         messages = self.prompt(goal, text).messages()
-        ctx = stage(self.stage_name) if self.stage_name else contextlib.nullcontext()
+        cm = stage(self.stage_name) if self.stage_name else contextlib.nullcontext()
         try:
-            with ctx:
-                res = await self.model.generate_structured(
-                    messages, output, max_tokens=cfg.max_tokens, temperature=cfg.temperature, seed=cfg.seed,
-                    retries=cfg.retries,
-                )
+            with cm:
+                if self.answer == "schema":
+                    answer, error = await self._ask_schema(messages, ctx, grade)
+                else:
+                    answer, error = await self._ask_text(messages, ctx, grade)
         except _FATAL:
             raise
         except LLMError as exc:
             return self._failed(grade, f"model call failed: {exc}")
-        grade.meta["attempts"] = res.attempts
-        if res.completion is not None:
-            u = res.completion.usage
-            grade.meta["tokens"] = {"prompt": u.prompt_tokens, "completion": u.completion_tokens}
-        if res.value is None:
-            return self._failed(grade, f"no valid verdict after {res.attempts} attempt(s): {res.error}")
-        if self.kind == "likert":
-            score = int(res.value.score)  # type: ignore[attr-defined]
-            grade.score = (score - 1) / 9
-            grade.meta["likert"] = score
-            grade.meta["reason"] = res.value.reason[: cfg.reason_chars]  # type: ignore[attr-defined]
-            return grade
-        grade.items = self._items(res.value.verdicts, units, grade)  # type: ignore[attr-defined]
-        grade.score = sum(i.satisfied for i in grade.items) / len(units)
+        if answer is None:
+            return self._failed(grade, f"no valid verdict after {grade.attempts} attempt(s): {error}")
+        self.variant.apply(answer, ctx, grade)
         return grade
 
-    def _items(self, verdicts: list, units: list[str], grade: Grade) -> list[GradeItem]:
-        """One item per unit: the first verdict for each index; missing ones unsatisfied."""
-        cfg, rubric = self.config, self.config.view != "guidelines"
-        by_index: dict[int, object] = {}
-        ignored = 0
-        for v in verdicts:
-            if 1 <= v.index <= len(units) and v.index not in by_index:
-                by_index[v.index] = v
-            else:
-                ignored += 1  # a repeat, or an index with no unit
-        items, missing, unaddressed = [], [], []
-        for i, unit in enumerate(units, start=1):
-            v = by_index.get(i)
-            if v is None:
-                missing.append(i)
-                items.append(GradeItem(index=i, item=unit, reason="the grader gave no verdict for this item"))
-                continue
-            excerpt = v.excerpt.strip()[: cfg.excerpt_chars]
-            if self.kind == "violations":
-                violations = list(dict.fromkeys(v.violations))
-                ok = not violations
-            else:
-                ok = bool(v.satisfied)
-                # In the guidelines view a unit is a guideline: violating it is listed.
-                violations = [] if ok or rubric else [self.guidelines.ids[i - 1]]
-            # An item the plan does not address is unsatisfied, whatever else was said.
-            if rubric and (not excerpt or _NOT_ADDRESSED.match(excerpt)):
-                unaddressed.append(i)
-                ok = False
-            items.append(
-                GradeItem(index=i, item=unit, excerpt=excerpt, violations=violations,
-                          reason=v.reason.strip()[: cfg.reason_chars], satisfied=ok)
-            )
-        grade.meta.update({"missing": missing, "unaddressed": unaddressed, "ignored_verdicts": ignored})
-        return items
+    async def _ask_schema(self, messages: list[Message], ctx: GradeContext, grade: Grade) -> tuple[Answer | None, str]:
+        """Schema-constrained decoding; the backend's validation and repairs."""
+        cfg = self.config
+        res = await self.model.generate_structured(
+            messages, self.variant.answer_model(ctx), max_tokens=cfg.max_tokens, temperature=cfg.temperature,
+            seed=cfg.seed, retries=cfg.retries,
+        )
+        grade.attempts = res.attempts
+        if res.completion is not None:
+            u = res.completion.usage
+            grade.tokens = GradeTokens(prompt=u.prompt_tokens, completion=u.completion_tokens)
+        if res.value is None:
+            return None, res.error or "no answer"
+        return self.variant.from_model(res.value, ctx), ""
 
-    def _unsatisfied(self, grade: Grade, units: list[str], reason: str, excerpt: str = "") -> Grade:
+    async def _ask_text(self, messages: list[Message], ctx: GradeContext, grade: Grade) -> tuple[Answer | None, str]:
+        """A plain-text answer, scanned by the variant; an unreadable one is shown back
+        with what was wrong, a bounded number of times (the prompt stays the prefix)."""
+        cfg = self.config
+        msgs, used, error = list(messages), Usage(), "no answer"
+        for attempt in range(cfg.retries + 1):
+            grade.attempts = attempt + 1
+            try:
+                comp = await self.model.generate(msgs, max_tokens=cfg.max_tokens, temperature=cfg.temperature,
+                                                 seed=cfg.seed + attempt)
+            except RequestRejectedError as exc:
+                return None, f"request rejected: {exc}"
+            used = used + comp.usage
+            grade.tokens = GradeTokens(prompt=used.prompt_tokens, completion=used.completion_tokens)
+            try:
+                return self.variant.parse(comp.text, ctx), ""
+            except ValueError as exc:
+                error = str(exc)
+                if comp.finish_reason == "length":
+                    error += f" (answer cut at max_tokens={cfg.max_tokens})"
+            msgs = msgs + [
+                {"role": "assistant", "content": comp.text[:4000]},
+                {"role": "user", "content": f"That answer is invalid: {error}. Answer again, in the form asked for."},
+            ]
+        return None, error
+
+    def _unsatisfied(self, grade: Grade, ctx: GradeContext, reason: str, excerpt: str = "") -> Grade:
         """A grade of 0 earned without a call (empty plan, or injection under `zero`)."""
-        if self.kind != "likert":
-            grade.items = [GradeItem(index=i, item=u, excerpt=excerpt, reason=reason) for i, u in enumerate(units, 1)]
+        if self.variant.scores_items:
+            grade.items = [self.variant.unaddressed_item(i, u, ctx, reason, excerpt)
+                           for i, u in enumerate(ctx.units, 1)]
         grade.score = 0.0
         grade.meta["reason"] = reason
         return grade

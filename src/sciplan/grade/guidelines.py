@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sciplan.config import load_yaml
 from sciplan.errors import SciplanError
 
-__all__ = ["Guideline", "GuidelineSet", "load_guidelines", "default_guidelines_path"]
+__all__ = ["Guideline", "GuidelineSet", "SHIPPED", "load_guidelines", "default_guidelines_path"]
 
 
 class Guideline(BaseModel):
@@ -40,7 +40,7 @@ class GuidelineSet(BaseModel):
     guidelines: tuple[Guideline, ...] = Field(min_length=1, max_length=26)
 
     @model_validator(mode="after")
-    def _unique_ids(self) -> "GuidelineSet":
+    def _unique_ids(self) -> GuidelineSet:
         ids = [g.id for g in self.guidelines]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
@@ -69,9 +69,18 @@ def default_guidelines_path() -> Path:
     return Path(str(resources.files("sciplan.grade").joinpath("guidelines.yaml")))
 
 
+# Sets shipped with sciplan, chosen by name in a grader config.
+SHIPPED = {"sciplan-default": "guidelines.yaml", "paper": "paper.yaml"}
+
+
 def load_guidelines(path: str | os.PathLike[str] | None = None) -> GuidelineSet:
-    """Load a guideline set from YAML (default: the shipped seven); errors name the file."""
-    return _load(str(Path(path).resolve()) if path is not None else str(default_guidelines_path()))
+    """Load a guideline set from YAML, or a shipped set by name (`sciplan-default`,
+    `paper`); default: `sciplan-default`. Errors name the file."""
+    if path is None:
+        return _load(str(default_guidelines_path()))
+    if str(path) in SHIPPED:
+        return _load(str(resources.files("sciplan.grade").joinpath(SHIPPED[str(path)])))
+    return _load(str(Path(path).resolve()))
 
 
 @lru_cache(maxsize=16)

@@ -1,26 +1,19 @@
-"""A jury: several graders grade the same plans; every judge's `Grade` is kept.
+"""A jury's grades read back: several judges' `Grade`s of the same plans, per plan.
 
-    jury = Jury.of(["openai:gpt-5", "anthropic:claude-sonnet-4-5", "gemini:gemini-2.5-pro"])
-    verdicts = await jury.grade_group(goal, plans)     # one JuryVerdict per plan
-    verdicts[0].mean, verdicts[0].per_judge, verdicts[0].grades
-
-Evaluation that reads grades back from `grades.jsonl` uses `aggregate(grades)` (the same
-verdicts, rebuilt from records) and `judge_means(grades)`.
+Judges grade through the one batch grader (`sciplan.grade.grade(graders, goals, plans)`);
+`aggregate(grades)` groups what they wrote into one `JuryVerdict` per plan and
+`judge_means(grades)` gives each judge's mean.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from statistics import fmean
 
-from sciplan.grade.config import GraderConfig
-from sciplan.grade.grader import Grader
-from sciplan.llm import ModelSettings
-from sciplan.records import Goal, Grade, Plan
+from sciplan.records import Grade
 
-__all__ = ["Jury", "JuryVerdict", "aggregate", "judge_means", "latest"]
+__all__ = ["JuryVerdict", "aggregate", "judge_means", "latest"]
 
 
 @dataclass
@@ -51,37 +44,6 @@ class JuryVerdict:
     def flags(self) -> list[str]:
         """Flags any judge raised (e.g. "injection")."""
         return sorted({f for g in self.grades for f in g.flags})
-
-
-class Jury:
-    """Several graders with one protocol; judges grade concurrently."""
-
-    def __init__(self, graders: Sequence[Grader]) -> None:
-        if not graders:
-            raise ValueError("a jury needs at least one grader")
-        names = [g.name for g in graders]
-        if len(set(names)) != len(names):
-            raise ValueError(f"jury models must differ: {', '.join(names)}")
-        self.graders = list(graders)
-
-    @classmethod
-    def of(cls, models: Sequence[str], config: GraderConfig | None = None, settings: ModelSettings | None = None) -> "Jury":
-        """A jury of the given model strings, all with the same grader config."""
-        return cls([Grader(m, config, settings=settings) for m in models])
-
-    @property
-    def names(self) -> list[str]:
-        return [g.name for g in self.graders]
-
-    async def grade(self, goal: Goal, plan: Plan) -> JuryVerdict:
-        """Every judge grades one plan."""
-        grades = await asyncio.gather(*(g.grade(goal, plan) for g in self.graders))
-        return JuryVerdict(goal.id, plan.id, list(grades))
-
-    async def grade_group(self, goal: Goal, plans: Sequence[Plan]) -> list[JuryVerdict]:
-        """Every judge grades a group of plans for one goal (each judge keeps its prefix cache)."""
-        per_judge = await asyncio.gather(*(g.grade_group(goal, plans) for g in self.graders))
-        return [JuryVerdict(goal.id, p.id, [grades[i] for grades in per_judge]) for i, p in enumerate(plans)]
 
 
 def latest(grades: Iterable[Grade]) -> list[Grade]:

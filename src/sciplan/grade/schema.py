@@ -17,26 +17,16 @@ from pydantic import ConfigDict, Field, create_model, model_validator
 
 from sciplan.llm import BoundedAnswer
 
-__all__ = ["Kind", "kind_for", "verdict_schema", "verdict_model"]
+__all__ = ["Kind", "verdict_schema", "verdict_model"]
 
 Kind = Literal["violations", "satisfied", "likert"]
 
 
-def kind_for(variant: str, view: str) -> Kind:
-    """The shape of a verdict for a variant and view.
-
-    Guideline ids are only listed when the grader sees both rubric and guidelines; in
-    the other views each unit is judged satisfied or not.
-    """
-    if variant == "likert":
-        return "likert"
-    if variant == "violations" and view == "both":
-        return "violations"
-    return "satisfied"
-
-
-def verdict_schema(kind: Kind, n_units: int, ids: tuple[str, ...], excerpt_chars: int, reason_chars: int) -> dict[str, Any]:
-    """The bounded JSON schema of the grader's answer."""
+def verdict_schema(
+    kind: Kind, n_units: int, ids: tuple[str, ...], excerpt_chars: int, reason_chars: int, weakness_chars: int = 0
+) -> dict[str, Any]:
+    """The bounded JSON schema of the grader's answer (with a leading `weaknesses`
+    string when `weakness_chars` > 0: the paper's weaknesses-first answer)."""
     if kind == "likert":
         return {
             "type": "object",
@@ -68,12 +58,11 @@ def verdict_schema(kind: Kind, n_units: int, ids: tuple[str, ...], excerpt_chars
     else:
         item["properties"]["satisfied"] = {"type": "boolean"}
         item["required"].append("satisfied")
-    return {
-        "type": "object",
-        "properties": {"verdicts": {"type": "array", "items": item, "minItems": n_units, "maxItems": n_units}},
-        "required": ["verdicts"],
-        "additionalProperties": False,
-    }
+    props: dict[str, Any] = {}
+    if weakness_chars:
+        props["weaknesses"] = {"type": "string", "maxLength": weakness_chars}
+    props["verdicts"] = {"type": "array", "items": item, "minItems": n_units, "maxItems": n_units}
+    return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
 
 
 class _VerdictsBase(BoundedAnswer):
@@ -91,9 +80,11 @@ class _LikertBase(BoundedAnswer):
 
 
 @lru_cache(maxsize=128)
-def verdict_model(kind: Kind, n_units: int, ids: tuple[str, ...], excerpt_chars: int, reason_chars: int) -> type[BoundedAnswer]:
+def verdict_model(
+    kind: Kind, n_units: int, ids: tuple[str, ...], excerpt_chars: int, reason_chars: int, weakness_chars: int = 0
+) -> type[BoundedAnswer]:
     """The answer model for a grading call (cached: one class per shape)."""
-    schema = verdict_schema(kind, n_units, ids, excerpt_chars, reason_chars)
+    schema = verdict_schema(kind, n_units, ids, excerpt_chars, reason_chars, weakness_chars)
     if kind == "likert":
         model: type[BoundedAnswer] = create_model("LikertAnswer", __base__=_LikertBase)
     else:
@@ -103,7 +94,9 @@ def verdict_model(kind: Kind, n_units: int, ids: tuple[str, ...], excerpt_chars:
         else:
             fields["satisfied"] = (bool, ...)
         verdict = create_model("Verdict", __config__=ConfigDict(extra="ignore"), **fields)
-        model = create_model("Verdicts", __base__=_VerdictsBase, verdicts=(list[verdict], ...))  # type: ignore[valid-type]
+        outer: dict[str, Any] = {"weaknesses": (str, "")} if weakness_chars else {}
+        outer["verdicts"] = (list[verdict], ...)
+        model = create_model("Verdicts", __base__=_VerdictsBase, **outer)  # type: ignore[misc,arg-type]
     model.bounded_schema = schema
     model.n_units = n_units
     return model

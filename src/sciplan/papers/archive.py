@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from sciplan.papers.errors import PaperError, UnsafeArchiveError
 
@@ -26,13 +26,20 @@ _MiB = 1024 * 1024
 
 
 class ArchiveLimits(BaseModel):
-    """Bounds on what one archive or folder may expand to."""
+    """Bounds on what one input may expand to, and on the reader that reads it (every value > 0)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    max_files: int = 5000
-    max_total_bytes: int = 256 * _MiB
-    max_file_bytes: int = 64 * _MiB
+    max_files: int = Field(5000, gt=0)
+    max_total_bytes: int = Field(256 * _MiB, gt=0)
+    max_file_bytes: int = Field(64 * _MiB, gt=0)
+    # The reader contract (papers/bounded.py): every reader runs in a child process
+    # with this much address space and this much wall-clock time.
+    max_memory_bytes: int = Field(2048 * _MiB, gt=0)
+    max_seconds: float = Field(120.0, gt=0)
+    # PDF counterparts of the LaTeX reader's character cap.
+    max_pages: int = Field(200, gt=0)
+    max_chars: int = Field(5_000_000, gt=0)
 
 
 def is_gzip(data: bytes) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from sciplan.errors import SciplanError
-from sciplan.jsonl import JsonlWriter, read_jsonl
+from sciplan.jsonl import JsonlWriteError, JsonlWriter, read_jsonl
 from sciplan.papers.archive import ArchiveLimits
 from sciplan.papers.errors import Filtered
 from sciplan.papers.filters import PaperFilter
@@ -43,7 +44,7 @@ class IngestConfig(BaseModel):
     limits: ArchiveLimits = Field(default_factory=ArchiveLimits)
     sources: SourcesConfig = Field(default_factory=SourcesConfig)
     # A paper with less text than this (title, abstract, sections) is reported as a failure.
-    min_chars: int = 200
+    min_chars: int = Field(200, ge=0)
     # Keep JATS figure captions as bracketed paragraphs.
     captions: bool = False
 
@@ -88,36 +89,94 @@ class _NoProgress:
         pass
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    """Paper files and LaTeX project folders under `root`, in a stable order; hidden ones skipped."""
-    if root.is_file() or is_latex_dir(root):
-        yield root
+def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
+    """(path, problem) for each paper file and LaTeX folder under `root`, in a stable order.
+
+    Iterative, so no folder depth ends the run; hidden entries are skipped; a symbolic
+    link whose target lies outside `root` comes back with a problem instead of being followed.
+    """
+    try:
+        if not root.is_dir() or is_latex_dir(root):
+            yield root, None
+            return
+        real_root = root.resolve()
+    except OSError as exc:
+        yield root, f"{root}: cannot read ({exc.strerror or exc})"
         return
-    for child in sorted(root.iterdir()):
-        if child.name.startswith("."):
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            children = sorted(c for c in folder.iterdir() if not c.name.startswith("."))
+        except OSError as exc:
+            yield folder, f"{folder}: cannot list ({exc.strerror or exc})"
             continue
-        if child.is_dir() and not child.is_symlink():
-            yield from _walk(child)
-        elif child.is_file() and is_paper_file(child):
-            yield child
+        todo: list[Path] = []
+        for child in children:
+            try:
+                if child.is_symlink():
+                    if not (child.is_file() and is_paper_file(child)):
+                        continue  # linked folders are not walked (no cycles, no escapes)
+                    target = child.resolve()
+                    if not target.is_relative_to(real_root):
+                        yield child, f"{child}: symbolic link leads outside {root} (to {target}); refused"
+                        continue
+                if child.is_dir():
+                    if is_latex_dir(child):
+                        yield child, None
+                    else:
+                        todo.append(child)
+                elif is_paper_file(child):
+                    yield child, None if child.is_file() else f"{child}: not a regular file (a FIFO or device?)"
+            except OSError as exc:
+                yield child, f"{child}: cannot read ({exc.strerror or exc})"
+        stack.extend(reversed(todo))
+
+
+def _refused(label: str, problem: str) -> Candidate:
+    def load() -> Paper:
+        raise SciplanError(problem)
+
+    return Candidate(key=None, label=label, local=True, load=load)
 
 
 def local_candidates(path: Path, config: IngestConfig) -> Iterator[Candidate]:
     """One `Candidate` per paper under a local path (a file, a LaTeX folder, or a folder of papers)."""
-    for p in _walk(path):
+    for p, problem in _walk(path):
+        if problem:
+            yield _refused(str(p), problem)
+            continue
         if p.is_dir():
             yield Candidate(key=None, label=str(p), local=True,
                             load=lambda p=p: read_path(p, limits=config.limits, captions=config.captions))
             continue
-        size = p.stat().st_size
-        if size > config.limits.max_total_bytes:
-            def too_big(p: Path = p, size: int = size) -> Paper:
-                raise SciplanError(f"{p}: {size:,} bytes, over the {config.limits.max_total_bytes:,}-byte limit")
-            yield Candidate(key=None, label=str(p), local=True, load=too_big)
+        try:
+            st = p.stat()
+            if not stat.S_ISREG(st.st_mode):
+                yield _refused(str(p), f"{p}: not a regular file or folder (a FIFO or device?)")
+                continue
+            if st.st_size > config.limits.max_total_bytes:
+                yield _refused(str(p), f"{p}: {st.st_size:,} bytes, over the "
+                                        f"{config.limits.max_total_bytes:,}-byte limit")
+                continue
+            data = p.read_bytes()
+        except OSError as exc:
+            yield _refused(str(p), f"{p}: cannot read ({exc.strerror or exc})")
             continue
-        data = p.read_bytes()
         yield Candidate(key=f"sha256:{sha256_hex(data)}", label=str(p), local=True,
                         load=lambda d=data, p=p: read_bytes(d, str(p), limits=config.limits, captions=config.captions))
+
+
+def _count_local(items: list[str]) -> int:
+    """How many local candidates the inputs hold (for the progress total); never raises."""
+    n = 0
+    for item in items:
+        try:
+            if not is_query(item) and Path(item).exists():
+                n += sum(1 for _ in _walk(Path(item)))
+        except OSError:
+            n += 1
+    return n
 
 
 def _already_done(out: Path) -> set[str]:
@@ -152,15 +211,15 @@ def ingest(
     fail_path = Path(failures) if failures is not None else out.with_name("failures.jsonl")
     summary = IngestSummary(out=out, failures=fail_path)
     progress = progress or _NoProgress()
-    done = _already_done(out)
-    sources = Sources(config.sources, config.filters, config.limits, client=client, clock=clock, sleep=sleep)
     started = time.monotonic()
 
     items = [str(i) for i in inputs]
-    local_count = sum(1 for i in items if not is_query(i) and Path(i).exists() for _ in _walk(Path(i)))
-    progress.found(local_count)
-
-    with JsonlWriter(out) as writer, JsonlWriter(fail_path) as fail_writer:
+    with JsonlWriter[Paper](out) as writer, JsonlWriter[IngestFailure](fail_path) as fail_writer:
+        # The lock first: a second ingest into the same file is refused before it reads or writes.
+        writer.open()
+        done = _already_done(out)
+        progress.found(_count_local(items))
+        sources = Sources(config.sources, config.filters, config.limits, client=client, clock=clock, sleep=sleep)
 
         def fail(label: str, error: str) -> None:
             summary.failed += 1
@@ -220,6 +279,8 @@ def ingest(
                     else:
                         raise SciplanError(f"{item}: no such file or folder, and not a query "
                                            "(arxiv:, pmc:, pmc-query:, openreview:)")
+                except JsonlWriteError:
+                    raise  # the output cannot be written (disk full, read-only): nothing else can go on
                 except (SciplanError, OSError) as exc:  # listing failed: this input stops, not the run
                     progress.found(1)
                     fail(item, str(exc) if isinstance(exc, SciplanError) else f"{item}: {exc}")

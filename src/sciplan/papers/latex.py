@@ -49,6 +49,19 @@ _DROP_MACROS = ("label", "includegraphics", "maketitle", "tableofcontents", "app
 _DROP_ENVS = ("figure", "figure*", "table", "table*", "tikzpicture", "thebibliography", "wrapfigure",
               "subfigure", "acknowledgments", "acknowledgements", "acks", "keywords", "abstract")
 _TITLE_CMDS = ("title", "icmltitle", "Title")
+# Formatting that keeps its argument's text (pylatexenc drops some of these, e.g. \texttt, with the text).
+_KEEP_ARG = ("texttt", "textsf", "textrm", "textup", "textmd", "textnormal", "textsl", "textit", "textbf", "textsc",
+             "emph", "underline", "uline", "mbox", "hbox", "text", "textls", "textsuperscript", "textsubscript")
+# Front matter that may sit in the body (journal and ACM templates); removed with all its {...} groups.
+_FRONT_MATTER = (*_TITLE_CMDS, "author", "icmlauthor", "date", "affiliation", "address", "email", "abstract",
+                 "correspondingauthor", "altaffiliation", "authornote", "authornotemark", "orcid", "affil",
+                 "institute", "shorttitle", "shortauthors", "received", "revised", "accepted", "published",
+                 "submitjournal", "ccsdesc", "acmConference", "acmBooktitle", "acmYear", "acmDOI", "acmISBN",
+                 "acmPrice", "acmJournal", "acmVolume", "acmNumber", "acmArticle", "acmMonth", "copyrightyear",
+                 "setcopyright", "settopmatter", "additionalaffiliation", "titlenote", "subtitle", "keywords",
+                 "IEEEauthorblockN", "IEEEauthorblockA", "thanks")
+# An untitled stretch before the first heading shorter than this is front-matter residue, not a section.
+_MIN_LEAD_WORDS = 40
 
 
 def _converter() -> tuple[object, LatexNodes2Text]:
@@ -57,6 +70,7 @@ def _converter() -> tuple[object, LatexNodes2Text]:
         "sciplan",
         prepend=True,
         macros=[MacroSpec("href", "{{"), *[MacroSpec(c, "*[[{") for c in _CITES], *[MacroSpec(r, "*{") for r in _REFS],
+                *[MacroSpec(m, "{") for m in _KEEP_ARG],
                 MacroSpec("includegraphics", "*[{"), MacroSpec("thanks", "{"), MacroSpec("keywords", "{"),
                 MacroSpec("vspace", "*{"), MacroSpec("hspace", "*{"), MacroSpec("bibliography", "{"),
                 MacroSpec("bibliographystyle", "{"), MacroSpec("addbibresource", "{")],
@@ -66,6 +80,7 @@ def _converter() -> tuple[object, LatexNodes2Text]:
         "sciplan",
         prepend=True,
         macros=[MacroTextSpec("href", simplify_repl="%(2)s"),
+                *[MacroTextSpec(m, simplify_repl="%(1)s") for m in _KEEP_ARG],
                 *[MacroTextSpec(c, simplify_repl="[cite]") for c in _CITES],
                 *[MacroTextSpec(r, simplify_repl="[ref]") for r in _REFS],
                 *[MacroTextSpec(m, discard=True) for m in _DROP_MACROS]],
@@ -101,6 +116,16 @@ def _command_args(text: str, names: tuple[str, ...]) -> list[tuple[str, int, int
     return out
 
 
+def _command_spans(text: str, names: tuple[str, ...]) -> list[tuple[int, int]]:
+    """(start, end) of every `\\name[opt]{arg}{arg}...`, all its brace groups included."""
+    spans = []
+    for _, start, end in _command_args(text, names):
+        while (more := braced(text, end)) is not None and "\n\n" not in text[end:text.find("{", end)]:
+            end = more[1]
+        spans.append((start, end))
+    return spans
+
+
 def _remove_spans(text: str, spans: list[tuple[int, int]]) -> str:
     for start, end in sorted(spans, reverse=True):
         text = text[:start] + text[end:]
@@ -131,8 +156,9 @@ def _split_sections(body: str) -> list[Section]:
     sections: list[Section] = []
     lead = body[: matches[0].start()] if matches else body
     top = min((_LEVELS[m.group(1)] for m in matches), default=2)
-    if latex_to_text(lead).strip():
-        sections.append(Section(heading="", text=latex_to_text(lead), level=top))
+    lead_text = latex_to_text(lead).strip()
+    if lead_text and (not matches or len(lead_text.split()) >= _MIN_LEAD_WORDS):
+        sections.append(Section(heading="", text=lead_text, level=top))
     for i, m in enumerate(matches):
         got = braced(body, m.end())
         if got is None:
@@ -173,8 +199,7 @@ def read_latex_tree(files: dict[str, bytes], source: str, *, digest: str | None 
         found = _command_args(body, ("abstract",)) or _command_args(preamble, ("abstract",))
         abstract_latex = found[0][0] if found else ""
     # Front matter in the body is not body text.
-    body = _remove_spans(body, [(s, e) for _, s, e in _command_args(
-        body, (*_TITLE_CMDS, "author", "icmlauthor", "date", "affiliation", "address", "email", "abstract"))])
+    body = _remove_spans(body, _command_spans(body, _FRONT_MATTER))
     body = re.split(r"\\begin\{thebibliography\}", body, maxsplit=1)[0]
 
     sections = tidy_sections(_split_sections(body))
@@ -202,6 +227,11 @@ def read_latex_tree(files: dict[str, bytes], source: str, *, digest: str | None 
 
 # A folder holding papers in these formats is a folder of papers, even beside a .tex file.
 _OTHER_PAPERS = (".nxml", ".xml", ".md", ".markdown", ".gz", ".tgz", ".tar")
+# What compiling a project leaves beside its sources: never a sign of another paper.
+BUILD_PRODUCTS = (".aux", ".log", ".bbl", ".blg", ".synctex.gz", ".synctex", ".synctex(busy)", ".out",
+                  ".fdb_latexmk", ".fls", ".toc", ".lof", ".lot", ".nav", ".snm", ".vrb", ".run.xml", ".bcf",
+                  ".xdv", ".dvi", ".idx", ".ilg", ".ind", ".brf", ".spl", ".thm", ".loa", ".glo", ".gls", ".glg",
+                  ".ist", ".acn", ".acr", ".alg", ".pdfsync", ".ent", ".soc", ".nlo", ".nls", ".upa", ".upb")
 
 
 def is_latex_dir(path: str | os.PathLike[str]) -> bool:
@@ -211,6 +241,8 @@ def is_latex_dir(path: str | os.PathLike[str]) -> bool:
         if not child.is_file():
             continue
         name = child.name.lower()
+        if name.endswith(BUILD_PRODUCTS):
+            continue
         if name.endswith(_OTHER_PAPERS):
             return False
         if name.endswith(TEX_SUFFIXES):

@@ -25,8 +25,13 @@ __all__ = ["read_markdown", "read_text", "decode_text"]
 
 log = logging.getLogger(__name__)
 
-_ATX = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_ATX_OPEN = re.compile(r"(#{1,6})[ \t]+(?=\S)")
+_UNDERLINE = re.compile(r"[ \t]*(?:=+|-+)[ \t]*")
 _FENCE = re.compile(r"^\s*(```|~~~)")
+_IMAGE = re.compile(r"!\[[^\[\]\n]{0,2000}\]\([^()\n]{0,2000}\)")
+_LINK = re.compile(r"\[([^\[\]\n]{1,2000})\]\([^()\n]{0,2000}\)")
+_BOLD_STARS = re.compile(r"\*\*([^*\n]{1,2000}?)\*\*")
+_BOLD_UNDERSCORES = re.compile(r"__([^_\n]{1,2000}?)__")
 
 
 def decode_text(data: bytes, source: str) -> str:
@@ -50,11 +55,28 @@ def _front_matter(text: str) -> tuple[dict, str]:
     return (meta if isinstance(meta, dict) else {}), text[m.end():]
 
 
+def _atx(line: str) -> tuple[int, str] | None:
+    """(level, text) of an ATX heading line (`## Title ##`); string methods, not backtracking."""
+    m = _ATX_OPEN.match(line)
+    if not m:
+        return None
+    text = line[m.end():].rstrip()
+    bare = text.rstrip("#")
+    if bare != text and (not bare or bare[-1] in " \t"):
+        text = bare.rstrip()
+    return (len(m.group(1)), text) if text else None
+
+
 def _strip_markup(text: str) -> str:
-    """Markdown emphasis and links to plain text; code, math and everything else unchanged."""
-    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", "", text)
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
-    return re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
+    """Markdown emphasis and links to plain text; code, math and everything else unchanged.
+
+    Every pattern scans a bounded span that cannot cross its own opening character, so
+    the cost stays linear on hostile input (a file of brackets or asterisks).
+    """
+    text = _IMAGE.sub("", text)
+    text = _LINK.sub(r"\1", text)
+    text = _BOLD_STARS.sub(r"\1", text)
+    return _BOLD_UNDERSCORES.sub(r"\1", text)
 
 
 def _finish(title: str, abstract: str, sections: list[Section], data: bytes, source: str, fmt: str,
@@ -94,10 +116,10 @@ def read_markdown(data: bytes, source: str) -> Paper:
             continue
         if in_fence:
             continue
-        m = _ATX.match(line)
-        if m:
-            headings.append((i, len(m.group(1)), m.group(2)))
-        elif i > 0 and lines[i - 1].strip() and re.fullmatch(r"\s*(=+|-+)\s*", line) and not _ATX.match(lines[i - 1]):
+        atx = _atx(line)
+        if atx:
+            headings.append((i, atx[0], atx[1]))
+        elif i > 0 and lines[i - 1].strip() and _UNDERLINE.fullmatch(line) and not _atx(lines[i - 1]):
             headings.append((i - 1, 1 if "=" in line else 2, lines[i - 1].strip()))
     title = str(fm.get("title") or "")
     abstract = str(fm.get("abstract") or "")
@@ -112,7 +134,7 @@ def read_markdown(data: bytes, source: str) -> Paper:
     sections = []
     for k, (i, level, heading) in enumerate(headings):
         end = headings[k + 1][0] if k + 1 < len(headings) else len(lines)
-        body_start = i + (2 if i + 1 < len(lines) and re.fullmatch(r"\s*(=+|-+)\s*", lines[i + 1] or "x") else 1)
+        body_start = i + (2 if i + 1 < len(lines) and _UNDERLINE.fullmatch(lines[i + 1] or "x") else 1)
         body = "\n".join(lines[body_start:end])
         numbered = numbered_heading(heading)
         heading = numbered[1] if numbered else heading

@@ -1,11 +1,15 @@
-"""Local inputs -> `Paper`: pick the reader from the file's content and name."""
+"""Local inputs -> `Paper`: pick the reader from the file's content and name.
+
+Both entry points run the reader under the bounded reader contract (`papers/bounded.py`).
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from sciplan.papers.archive import ArchiveLimits, is_gzip, unpack_eprint
+from sciplan.papers.archive import ArchiveLimits, is_gzip, is_tar, unpack_eprint
+from sciplan.papers.bounded import run_bounded
 from sciplan.papers.errors import PaperError
 from sciplan.papers.identity import content_id, sha256_hex
 from sciplan.papers.jats import read_jats
@@ -57,15 +61,28 @@ def detect_format(name: str, data: bytes) -> str:
     raise PaperError(f"{name}: unknown format (expected .nxml/.xml, .pdf, .tex, .tar.gz, .gz, .md or .txt)")
 
 
+def _looks_like_latex(data: bytes) -> bool:
+    return b"\\documentclass" in data[:100_000] or b"\\begin{document}" in data[:100_000] \
+        or b"\\documentstyle" in data[:100_000]
+
+
 def read_bytes(
     data: bytes, name: str, *, fmt: str | None = None, limits: ArchiveLimits | None = None, captions: bool = False
 ) -> Paper:
     """A `Paper` from the bytes of one file; `name` is used in errors and to guess the format."""
+    return run_bounded(lambda: _read_bytes(data, name, fmt, limits, captions), name, limits)
+
+
+def _read_bytes(data: bytes, name: str, fmt: str | None, limits: ArchiveLimits | None, captions: bool) -> Paper:
+    limits = limits or ArchiveLimits()
     fmt = fmt or detect_format(name, data)
+    if fmt == "eprint" and not (is_gzip(data) or is_tar(data[:512]) or data[:5] == b"%PDF-" or _looks_like_latex(data)):
+        # A name like x.tar.gz proves nothing: an e-print is an archive, gzip data or LaTeX.
+        raise PaperError(f"{name}: named like an archive but holds neither gzip, tar nor LaTeX data")
     if fmt == "jats":
         paper = read_jats(data, name, captions=captions)
     elif fmt == "pdf":
-        paper = read_pdf(data, name)
+        paper = read_pdf(data, name, limits)
     elif fmt == "markdown":
         paper = read_markdown(data, name)
     elif fmt == "text":
@@ -73,7 +90,7 @@ def read_bytes(
     elif fmt in ("latex", "eprint"):
         kind, payload = unpack_eprint(data, name, limits, want=wanted_source)
         if kind == "pdf":
-            paper = read_pdf(payload, name)  # type: ignore[arg-type]
+            paper = read_pdf(payload, name, limits)  # type: ignore[arg-type]
         else:
             files = payload if isinstance(payload, dict) else {"main.tex": payload}
             paper = read_latex_tree(files, name)
@@ -92,15 +109,21 @@ def read_path(
     captions: bool = False,
 ) -> Paper:
     """A `Paper` from a file or from a LaTeX project folder."""
+    return run_bounded(lambda: _read_path(path, limits, max_bytes, captions), str(path), limits)
+
+
+def _read_path(
+    path: str | os.PathLike[str], limits: ArchiveLimits | None, max_bytes: int | None, captions: bool
+) -> Paper:
     p = Path(path)
     if p.is_dir():
         if not is_latex_dir(p):
             raise PaperError(f"{p}: folder without a main .tex file (\\documentclass)")
         return read_latex_dir(p, limits)
     if not p.is_file():
-        raise PaperError(f"{p}: no such file")
+        raise PaperError(f"{p}: no such file" if not p.exists() else f"{p}: not a regular file or folder")
     limit = max_bytes if max_bytes is not None else (limits or ArchiveLimits()).max_total_bytes
     size = p.stat().st_size
     if size > limit:
         raise PaperError(f"{p}: {size:,} bytes, over the {limit:,}-byte limit")
-    return read_bytes(p.read_bytes(), str(p), limits=limits, captions=captions)
+    return _read_bytes(p.read_bytes(), str(p), None, limits, captions)

@@ -12,9 +12,10 @@ import io
 import re
 import tarfile
 
-import pymupdf
-
+from sciplan.papers.pdf import import_pymupdf
 from sciplan.records import Paper
+
+pymupdf = import_pymupdf()
 
 __all__ = ["paper_pdf", "paper_latex_files", "paper_eprint", "image_only_pdf", "encrypted_pdf", "gzipped"]
 

@@ -46,21 +46,27 @@ _BLOCK_START = re.compile(r"^\s*(?:[-*+>|]\s|\d+[.)]\s|```|~~~|    )")
 
 def unwrap(text: str) -> str:
     """Join lines wrapped inside paragraphs; lists, quotes, tables and code blocks keep their lines."""
-    out: list[str] = []
+    # Each output line is a list of pieces joined once at the end: linear, however long the paragraph.
+    out: list[list[str]] = []
     fenced = False
     for line in text.split("\n"):
+        stripped = line.strip()
         starts_fence = line.lstrip().startswith(("```", "~~~"))
+        last = out[-1] if out else None
         joinable = (
-            out and out[-1].strip() and line.strip() and not fenced and not starts_fence
-            and not _BLOCK_START.match(line) and not out[-1].lstrip().startswith(("```", "~~~", "|"))
+            last is not None and last[0].strip() and stripped and not fenced and not starts_fence
+            and not _BLOCK_START.match(line) and not last[0].lstrip().startswith(("```", "~~~", "|"))
         )
         if starts_fence:
             fenced = not fenced
         if joinable:
-            out[-1] = out[-1].rstrip() + " " + line.strip()
+            assert last is not None
+            if len(last) == 1:
+                last[0] = last[0].rstrip()
+            last.append(stripped)
         else:
-            out.append(line)
-    return "\n".join(out)
+            out.append([line])
+    return "\n".join(" ".join(pieces) for pieces in out)
 
 
 def numbered_heading(line: str) -> tuple[int, str] | None:

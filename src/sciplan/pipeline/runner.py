@@ -24,7 +24,7 @@ from sciplan.llm import close_models, ledger
 from sciplan.pipeline.config import STAGES, PipelineConfig, StageName
 from sciplan.records import Goal, Paper
 
-__all__ = ["StageReport", "run_pipeline", "stage_marker", "select_stages"]
+__all__ = ["StageReport", "run_pipeline", "stage_marker", "select_stages", "check_stage_configs"]
 
 
 @dataclass
@@ -293,6 +293,22 @@ _RUNNERS: dict[str, Callable[[_Context, StageReport], None]] = {
 }
 
 
+def check_stage_configs(config: PipelineConfig, names: list[StageName]) -> None:
+    """Load every named stage's config file now, so a missing or broken one fails before hours of work."""
+    from sciplan.config import load_yaml
+
+    if "extract" in names and config.extract is not None:
+        from sciplan.extract import load_extract_config
+
+        load_extract_config(config.extract.config)
+    if "train" in names and config.train is not None:
+        from sciplan.train import load_train_config  # the train stage imports it anyway
+
+        load_train_config(config.train.config)
+    if "evaluate" in names and config.evaluate is not None and config.evaluate.config is not None:
+        load_yaml(config.evaluate.config)  # its models are filled in at run time: check the file itself
+
+
 def run_pipeline(
     config: PipelineConfig,
     *,
@@ -305,7 +321,9 @@ def run_pipeline(
     ctx = _Context(config, console)
     ctx.out.mkdir(parents=True, exist_ok=True)
     reports = []
-    for name in select_stages(config, start, until):
+    names = select_stages(config, start, until)
+    check_stage_configs(config, names)
+    for name in names:
         fingerprint = _fingerprint(_stage_key(ctx, name))
         marker = stage_marker(ctx.out, name)
         if marker.is_file():

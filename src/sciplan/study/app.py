@@ -25,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sciplan.study.annotation import SCORE_MAX, SCORE_MIN, Answer, ItemAnswer
 from sciplan.study.config import ServeConfig
@@ -33,7 +34,7 @@ from sciplan.study.render import render_markdown
 from sciplan.study.security import csrf_ok, csrf_token, hash_token
 from sciplan.study.store import ItemView, Login, StudyStore
 
-__all__ = ["create_app", "serve"]
+__all__ = ["create_app", "serve", "server_config"]
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "sciplan_study"
@@ -65,42 +66,103 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
+class _BodyLimit:
+    """Refuses request bodies over `max_bytes` (by Content-Length, or while they stream in)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
+        if not declared.isdigit() or len(declared) > 15 or int(declared) > self.max_bytes:
+            too_big = PlainTextResponse(f"Request body over {self.max_bytes:,} bytes; refused.", status_code=413)
+            _secure(too_big, scope.get("path", ""))
+            await too_big(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _Refused(413, f"The request is larger than {self.max_bytes:,} bytes.")
+            return message
+
+        await self.app(scope, limited, send)
+
+
+def _secure(response: Response, path: str) -> Response:
+    """The security headers every response carries, errors included."""
+    response.headers["Content-Security-Policy"] = _CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    if not path.startswith("/static/"):
+        # Pages hold live answers and CSRF tokens: never show a stale copy from cache.
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _text(form: FormData, name: str) -> str:
+    """A text field of the form ("" when absent); a file upload in its place is refused."""
+    value = form.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _Refused(422, f"The field {name!r} must be text, not a file.")
+    return value
+
+
+def _whole(raw: str, digits: int) -> int | None:
+    """`raw` as a non-negative whole number of at most `digits` ASCII digits, else None."""
+    raw = raw.strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= digits else None
+
+
 def _answer_from_form(form: FormData, left_arm: str, n_items: int) -> Answer:
     """The answers a form posts, from sides (left/right) to arms (a/b)."""
     arm = {"left": left_arm, "right": "b" if left_arm == "a" else "a"}
 
     def score(side: str) -> int | None:
-        raw = str(form.get(f"score_{side}") or "").strip()
+        raw = _text(form, f"score_{side}").strip()
         if not raw:
             return None
-        if not raw.isdigit() or not SCORE_MIN <= int(raw) <= SCORE_MAX:
+        value = _whole(raw, 3)
+        if value is None or not SCORE_MIN <= value <= SCORE_MAX:
             raise _Refused(422, f"An overall score must be a whole number from {SCORE_MIN} to {SCORE_MAX}.")
-        return int(raw)
+        return value
 
-    rationale = str(form.get("rationale") or "")
+    rationale = _text(form, "rationale")
     if len(rationale) > MAX_RATIONALE:
         raise _Refused(422, f"The rationale is longer than {MAX_RATIONALE} characters.")
-    raw_time = str(form.get("time_ms") or "0")
+    time_ms = _whole(_text(form, "time_ms") or "0", 12)
+    if time_ms is None:
+        raise _Refused(422, "time_ms must be a whole number of milliseconds.")
     side_of = {a: side for side, a in arm.items()}
     items = []
     for i in range(n_items):
-        valid = form.get(f"valid_{i}")
+        valid = _text(form, f"valid_{i}")
         items.append(
             ItemAnswer(
                 index=i,
-                satisfied_a=form.get(f"sat_{side_of['a']}_{i}") == "1",
-                satisfied_b=form.get(f"sat_{side_of['b']}_{i}") == "1",
+                satisfied_a=_text(form, f"sat_{side_of['a']}_{i}") == "1",
+                satisfied_b=_text(form, f"sat_{side_of['b']}_{i}") == "1",
                 valid=True if valid == "yes" else False if valid == "no" else None,
             )
         )
     scores = {arm["left"]: score("left"), arm["right"]: score("right")}
     return Answer(
-        preference=arm.get(str(form.get("preference") or "")),
+        preference=arm.get(_text(form, "preference")),
         score_a=scores["a"],
         score_b=scores["b"],
         rationale=rationale,
         items=items,
-        time_spent_ms=int(raw_time) if raw_time.isdigit() else 0,
+        time_spent_ms=time_ms,
     )
 
 
@@ -134,9 +196,11 @@ def _page_context(view: ItemView) -> dict:
     }
 
 
-def create_app(store: StudyStore) -> FastAPI:
+def create_app(store: StudyStore, serve_config: ServeConfig | None = None) -> FastAPI:
     """The FastAPI app serving one study database."""
+    serve_config = serve_config or ServeConfig()
     app = FastAPI(title="sciplan study", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(_BodyLimit, max_bytes=serve_config.max_body_bytes)
     templates = _templates()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     config = store.config()
@@ -156,23 +220,21 @@ def create_app(store: StudyStore) -> FastAPI:
             raise _Refused(401, f"You are not logged in. Open {what} to start.")
         return login
 
-    def check_csrf(login: Login, given: str | None) -> None:
-        if not csrf_ok(store.secret, login.token_hash, given):
+    def check_csrf(login: Login, given: object) -> None:
+        if not isinstance(given, str) or not csrf_ok(store.secret, login.token_hash, given):
             raise _Refused(
                 403, "This form is out of date or did not come from this site (CSRF check failed). Reload the page."
             )
 
     @app.middleware("http")
-    async def headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
-        response.headers["Content-Security-Policy"] = _CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        if not request.url.path.startswith("/static/"):
-            # Pages hold live answers and CSRF tokens: never show a stale copy from cache.
-            response.headers["Cache-Control"] = "no-store"
-        return response
+    async def headers(request: Request, call_next):
+        return _secure(await call_next(request), request.url.path)
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> Response:
+        # Runs outside the middleware above, so it adds the headers itself; no trace reaches the page.
+        return _secure(PlainTextResponse("Internal error; the organiser can find it in the server log.",
+                                         status_code=500), request.url.path)
 
     @app.exception_handler(_Refused)
     async def refused(request: Request, exc: _Refused) -> Response:
@@ -200,8 +262,10 @@ def create_app(store: StudyStore) -> FastAPI:
 
     @app.post("/logout")
     async def logout(request: Request) -> Response:
+        # Who first: an anonymous request never gets its body parsed.
+        who = await run_in_threadpool(login_of, request, SESSION_COOKIE, "annotator")
         form = await request.form()
-        check_csrf(await run_in_threadpool(login_of, request, SESSION_COOKIE, "annotator"), form.get("csrf"))
+        check_csrf(who, form.get("csrf"))
         response = RedirectResponse(root(request) + "/", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path=root(request) or "/")
         return response
@@ -252,14 +316,14 @@ def create_app(store: StudyStore) -> FastAPI:
 
     @app.post("/item/{assignment_id}")
     async def save(request: Request, assignment_id: str) -> Response:
-        form = await request.form()
         who = await run_in_threadpool(login_of, request, SESSION_COOKIE, "annotator")
-        check_csrf(who, str(form.get("csrf") or request.headers.get("x-csrf-token") or ""))
+        form = await request.form()
+        check_csrf(who, form.get("csrf") or request.headers.get("x-csrf-token") or "")
         shape = await run_in_threadpool(store.shape, assignment_id, who.annotator_id or "")
         if shape is None:
             raise _Refused(404, "There is no such item among your assignments.")
         answer = _answer_from_form(form, *shape)
-        action = str(form.get("action") or "save")
+        action = _text(form, "action") or "save"
         result = await run_in_threadpool(store.save, assignment_id, who.annotator_id or "", answer, action == "submit")
         assert result is not None  # ownership was checked just above
         if request.headers.get("x-autosave"):
@@ -312,11 +376,16 @@ def create_app(store: StudyStore) -> FastAPI:
     return app
 
 
+def server_config(store: StudyStore, config: ServeConfig | None = None) -> uvicorn.Config:
+    """The uvicorn settings `serve` runs the study with."""
+    config = config or ServeConfig()
+    # No access log: login URLs carry tokens, and logs are often shared.
+    return uvicorn.Config(
+        create_app(store, config), host=config.host, port=config.port, root_path=config.root_path,
+        access_log=False, log_level="warning", proxy_headers=True, forwarded_allow_ips=config.forwarded_allow_ips,
+    )
+
+
 def serve(db_path: str | os.PathLike[str], config: ServeConfig | None = None) -> None:
     """Serve a study until interrupted."""
-    config = config or ServeConfig()
-    app = create_app(StudyStore(db_path))
-    # No access log: login URLs carry tokens, and logs are often shared.
-    uvicorn.run(
-        app, host=config.host, port=config.port, root_path=config.root_path, access_log=False, log_level="warning"
-    )
+    uvicorn.Server(server_config(StudyStore(db_path), config)).run()

@@ -71,3 +71,9 @@ class ServeConfig(BaseModel):
     port: int = Field(8000, ge=0, le=65535)
     # Path prefix when served behind a reverse proxy (e.g. "/study").
     root_path: str = ""
+    # Proxies trusted to say the original scheme and client (X-Forwarded-Proto/-For):
+    # comma-separated IPs or "*". Behind an HTTPS proxy on another host, name it here so
+    # the login cookie gets its Secure flag.
+    forwarded_allow_ips: str = "127.0.0.1"
+    # Largest request body accepted (a form is a few KB; the rationale is capped at 50,000 characters).
+    max_body_bytes: int = Field(1_000_000, gt=0)

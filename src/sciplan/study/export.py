@@ -65,7 +65,9 @@ def _cell(value: object) -> object:
 
 def _csv(columns: list[str], rows: Iterable[dict]) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    # CRLF row ends (RFC 4180): the csv module then quotes any field holding a bare CR too,
+    # which it does not do with "\n" ends, and a CR in a rationale would split the row.
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _cell(row.get(k)) for k in columns})
@@ -107,13 +109,17 @@ def items_csv(annotations: list[Annotation]) -> str:
 def export_study(annotations: list[Annotation], out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write annotations.jsonl, annotations.csv and rubric_items.csv into `out_dir`; return their paths."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     jsonl = out / "annotations.jsonl"
-    jsonl.unlink(missing_ok=True)  # an export replaces the previous one, never appends to it
-    with JsonlWriter(jsonl) as w:
-        w.write_all(annotations)
-    (out / "annotations.csv").write_text(annotations_csv(annotations), encoding="utf-8")
-    (out / "rubric_items.csv").write_text(items_csv(annotations), encoding="utf-8")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        jsonl.unlink(missing_ok=True)  # an export replaces the previous one, never appends to it
+        with JsonlWriter(jsonl) as w:
+            w.write_all(annotations)
+        (out / "annotations.csv").write_text(annotations_csv(annotations), encoding="utf-8")
+        (out / "rubric_items.csv").write_text(items_csv(annotations), encoding="utf-8")
+    except OSError as exc:
+        where = exc.filename or out
+        raise SciplanError(f"{where}: cannot write the export ({exc.strerror or exc})") from None
     return [jsonl, out / "annotations.csv", out / "rubric_items.csv"]
 
 

@@ -35,6 +35,6 @@ def csrf_token(secret: str, token_hash: str) -> str:
 
 def csrf_ok(secret: str, token_hash: str, given: str | None) -> bool:
     """Whether `given` is the CSRF token of this login (constant-time comparison)."""
-    if not given:
+    if not given or not given.isascii():  # compare_digest refuses non-ASCII str
         return False
     return hmac.compare_digest(csrf_token(secret, token_hash), given)

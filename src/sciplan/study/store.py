@@ -160,6 +160,9 @@ class StudyStore:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         path.parent.mkdir(parents=True, exist_ok=True)
+        # The database holds the CSRF secret and every answer: owner-only from the first byte.
+        # SQLite gives its -wal and -shm files the database file's mode.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         con = sqlite3.connect(path, isolation_level=None)
         try:
             con.execute("PRAGMA journal_mode=WAL")

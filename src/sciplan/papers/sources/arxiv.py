@@ -190,7 +190,7 @@ class ArxivSource:
         except PaperError as first:
             url = self.config.pdf_url.format(id=entry.id)
             try:
-                return read_bytes(self.fetcher.get(url), f"arxiv:{entry.id} PDF", fmt="pdf"), "pdf"
+                return read_bytes(self.fetcher.get(url), f"arxiv:{entry.id} PDF", fmt="pdf", limits=self.limits), "pdf"
             except PaperError as second:
                 raise PaperError(f"arxiv:{entry.id}: no usable source ({first}) nor PDF ({second})") from None
 

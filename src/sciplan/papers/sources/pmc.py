@@ -15,8 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sciplan.papers.errors import Filtered, PaperError, SourceError
 from sciplan.papers.filters import PaperFilter
 from sciplan.papers.identity import normalize_pmcid
-from sciplan.papers.jats import parse_xml, read_jats
+from sciplan.papers.jats import parse_xml
 from sciplan.papers.licenses import normalize_license
+from sciplan.papers.readers import read_bytes
 from sciplan.papers.sources.base import Candidate
 from sciplan.papers.sources.http import Fetcher
 from sciplan.records import Paper
@@ -143,7 +144,7 @@ class PmcSource:
         reason = self.filters.reject(license=record.license, license_known=record.license_raw is not None)
         if reason:
             raise Filtered(f"pmc:{pmcid}: {reason}")
-        paper = read_jats(self.jats(pmcid), f"pmc:{pmcid}")
+        paper = read_bytes(self.jats(pmcid), f"pmc:{pmcid}", fmt="jats")  # under the reader contract
         license = record.license or paper.license
         meta = {**paper.meta, "oa_license": record.license_raw, "citation": record.citation}
         return paper.model_copy(update={
