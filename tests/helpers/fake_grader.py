@@ -1,8 +1,9 @@
 """A latency-bound fake grader: an OpenAI-compatible /v1/chat/completions on loopback.
 
 Each answer waits `delay` seconds (a grader bound by latency, not compute) and gives one
-verdict per unit the request's JSON schema asks for: every item satisfied when the plan
-says "good", else each violating G1. A request without a schema gets a short plan.
+verdict per rubric item (JSON under a schema, else `<item>` blocks): every item satisfied
+when the plan says "good", else each violating G1. A request that is no grading gets a
+short plan.
 Plain asyncio streams keep its own CPU cost small, so a benchmark measures the reward
 service, not this server.
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,23 +23,31 @@ from contextlib import contextmanager
 __all__ = ["answer", "serve", "running"]
 
 
+def _chat(body: dict, content: str, prompt_tokens: int, completion_tokens: int) -> dict:
+    return {"id": "fake", "object": "chat.completion", "created": 0, "model": body.get("model", "fake"),
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                      "total_tokens": prompt_tokens + completion_tokens, "prompt_tokens_details": {"cached_tokens": 0}}}
+
+
 def answer(body: dict) -> dict:
     """The chat completion for one request body."""
     schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema") or {}
-    n = schema.get("properties", {}).get("verdicts", {}).get("minItems", 1)
     user = next((m.get("content", "") for m in reversed(body.get("messages", [])) if m.get("role") == "user"), "")
-    good = "good" in user
-    if not schema:  # a plain chat request: answer as a policy writing a plan would
-        content = "A good plan: measure the outcome in both arms and compare them."
-        return {"id": "fake", "object": "chat.completion", "created": 0, "model": body.get("model", "fake"),
-                "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
-                "usage": {"prompt_tokens": 100, "completion_tokens": 12, "total_tokens": 112}}
-    verdicts = [{"index": i, "excerpt": "the plan", "reason": "r", "violations": [] if good else ["G1"]} for i in range(1, n + 1)]
-    return {"id": "fake", "object": "chat.completion", "created": 0, "model": body.get("model", "fake"),
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": json.dumps({"verdicts": verdicts})}}],
-            "usage": {"prompt_tokens": 400, "completion_tokens": 20 * n, "total_tokens": 400 + 20 * n,
-                      "prompt_tokens_details": {"cached_tokens": 0}}}
+    listed = re.search(r"Rubric items \((\d+)\)", user)
+    good = "good" in user.split("<<<PLAN", 1)[-1]
+    if schema:  # schema-constrained grading: JSON verdicts
+        n = schema.get("properties", {}).get("verdicts", {}).get("minItems", 1)
+        verdicts = [{"index": i, "excerpt": "the plan", "reason": "r", "violations": [] if good else ["G1"]}
+                    for i in range(1, n + 1)]
+        return _chat(body, json.dumps({"verdicts": verdicts}), 400, 20 * n)
+    if listed:  # plain-text grading: one <item> block per rubric item
+        n = int(listed.group(1))
+        blocks = "".join(f'<item n="{i}">\n<excerpt>the plan</excerpt>\n<reason>r</reason>\n'
+                         f'<violations>{"none" if good else "G1"}</violations>\n</item>\n' for i in range(1, n + 1))
+        return _chat(body, blocks, 400, 20 * n)
+    # A plain chat request: answer as a policy writing a plan would.
+    return _chat(body, "A good plan: measure the outcome in both arms and compare them.", 100, 12)
 
 
 async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
