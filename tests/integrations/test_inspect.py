@@ -41,7 +41,8 @@ def test_inspect_eval_scores_plans_with_the_sciplan_grader(goals_file, tmp_path,
 @pytest.mark.model
 @pytest.mark.server
 def test_inspect_eval_with_the_bundled_model_as_policy_and_grader(goals_file, tmp_path, monkeypatch, llama_server):
-    log = run_eval(goals_file, tmp_path, monkeypatch, llama_server, "smollm2", f"openai:smollm2@{llama_server}",
+    # The grader as the bundled local model: schema-constrained answers, what makes a 135M model answer at all.
+    log = run_eval(goals_file, tmp_path, monkeypatch, llama_server, "smollm2", "local:smollm2",
                    max_tokens=48, limit=1)
     assert log.status == "success", log.error
     [sample] = log.samples
