@@ -15,6 +15,10 @@ server's own chat template and tokenizer on the exact prompts. Above 1 means bet
 than that ideal: the instructions and guidelines, shared by every goal, stay cached
 from one group to the next.
 
+With `--listwise`, (d) the listwise group grader (one call sees the goal, rubric and
+all plans of a group) against (a): grader calls and prompt tokens (sent, and evaluated by
+the server) per plan.
+
 Then a soak: `--soak` more grading calls (default 300) over fresh plans, with the
 server's resident memory sampled after every call; its peak must stay within 2x the
 size after the first group (llama-cpp-python's server grew without bound here).
@@ -148,6 +152,38 @@ async def run_layout(name: str, model: Model, goals: list[Goal], plans: dict[str
     return evaluated, calls, seconds
 
 
+async def listwise_vs_per_plan(model: Model, goals: list[Goal], plans: dict[str, list[Plan]],
+                               config: GraderConfig, max_tokens: int) -> dict[str, tuple[float, float, float]]:
+    """Per plan: (calls, prompt tokens sent, prompt tokens evaluated) of per-plan grading and listwise grading."""
+    from sciplan.grade.listwise import ListwiseConfig, ListwiseGrader
+
+    sent = evaluated = calls = 0
+    complete = model.backend.complete
+
+    async def counted(req):
+        nonlocal sent, evaluated, calls
+        comp = await complete(req)
+        sent += comp.usage.prompt_tokens
+        evaluated += comp.usage.prompt_tokens - (comp.usage.cached_prompt_tokens or 0)
+        calls += 1
+        return comp
+
+    model.backend.complete = counted
+    graders = {"per_plan": Grader(model, config),
+               "listwise": ListwiseGrader(model, ListwiseConfig(max_tokens=max_tokens, retries=0, max_group=32))}
+    n = sum(len(plans[g.id]) for g in goals)
+    out = {}
+    try:
+        for name, grader in graders.items():
+            sent = evaluated = calls = 0
+            for goal in goals:
+                await grader.grade_group(goal, plans[goal.id])
+            out[name] = (calls / n, sent / n, evaluated / n)
+    finally:
+        model.backend.complete = complete
+    return out
+
+
 async def soak(model: Model, goals: list[Goal], config: GraderConfig, server: LocalServer, calls: int,
                seed: int) -> tuple[float, float, int]:
     """(RSS MB after the first group, peak RSS MB, calls) over `calls` grading calls on fresh plans."""
@@ -200,6 +236,7 @@ async def main_async(args: argparse.Namespace) -> None:
             ev, calls, sec = await run_layout(name, model, subset, plans, config, log)
             n = sum(len(plans[g.id]) for g in subset)
             results[name] = (ev / n, calls / n, sec / n)
+        listwise = await listwise_vs_per_plan(model, goals, plans, config, args.max_tokens) if args.listwise else {}
         first = peak = 0.0
         soaked = 0
         if args.soak:
@@ -222,6 +259,10 @@ async def main_async(args: argparse.Namespace) -> None:
     print(f"evaluated (a)/(b) = {a[0] / b[0]:.3f}")
     print(f"calls (a)/(c) = {a[1] / c[1]:.3f}")
     print(f"(a) over ideal = {a[0] / ideal_per_plan:.3f}")
+    if listwise:
+        for label, key in (("(a) per plan", "per_plan"), ("(d) listwise", "listwise")):
+            calls, sent, ev = listwise[key]
+            print(f"{label:<22} calls/plan {calls:.3f}  prompt tokens sent/plan {sent:.1f}  evaluated/plan {ev:.1f}")
     if soaked:
         print(f"soak: {soaked} grading calls; server RSS after the first group {first:.0f} MB, peak {peak:.0f} MB, "
               f"peak/first = {peak / first:.2f} (must stay <= 2)")
@@ -239,6 +280,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--protocol", default="paper", help="Grading protocol (paper, papergym, sciplan).")
     parser.add_argument("--soak", type=int, default=300, help="Grading calls of the memory soak (0: none).")
+    parser.add_argument("--listwise", action="store_true", help="Also compare the listwise group grader (d) with (a).")
     asyncio.run(main_async(parser.parse_args()))
 
 

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from helpers.lock_holder import holding_lock
 from sciplan.jsonl import (
     JsonlBusyError,
     JsonlReport,
@@ -114,14 +115,11 @@ def test_big_records_from_many_processes_lose_nothing_and_repeat_nothing(tmp_pat
 
 def test_a_second_writer_is_refused_and_the_line_being_written_survives(tmp_path):
     path = tmp_path / "papers.jsonl"
-    first = JsonlWriter(path).open()
-    line = (_plan(0).model_dump_json() + "\n").encode()
-    os.write(first._fd, line[:40])  # the first writer is in the middle of a (long) line
-    with pytest.raises(JsonlBusyError, match=re.escape(str(path)) + ": another process is writing"):
-        JsonlWriter(path).open()
-    assert path.read_bytes() == line[:40]  # nothing was cut
-    os.write(first._fd, line[40:])
-    first.close()
+    line = _plan(0).model_dump_json() + "\n"
+    with holding_lock(path, line[:40], line[40:]):  # the other writer is in the middle of a (long) line
+        with pytest.raises(JsonlBusyError, match=re.escape(str(path)) + ": another process is writing"):
+            JsonlWriter(path).open()
+        assert path.read_text() == line[:40]  # nothing was cut
     append_records(path, [_plan(1)])  # after the first writer is gone the file is free again
     assert [p.id for p in read_records(path, Plan)] == ["p0", "p1"]
 
@@ -142,3 +140,14 @@ def test_a_full_disk_is_one_clear_error_naming_the_file():
 
 def test_a_device_is_never_read_as_records():
     assert list(read_jsonl("/dev/zero")) == []  # an endless line would exhaust memory
+
+
+def test_writers_in_one_process_share_the_file(tmp_path):
+    """Two models' plans generated at once in one run append to one file side by side."""
+    path = tmp_path / "plans.jsonl"
+    with JsonlWriter(path) as a, JsonlWriter(path) as b:
+        a.write(_plan(0))
+        b.write(_plan(1))
+        a.write(_plan(2))
+    assert [p.id for p in read_records(path, Plan)] == [_plan(k).id for k in range(3)]
+    append_records(path, [_plan(3)])  # both closed: the lock is free again

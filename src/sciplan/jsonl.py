@@ -17,6 +17,7 @@ import fcntl
 import json
 import logging
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +94,21 @@ def _mend_tail(fd: int, path: Path) -> None:
     os.fsync(fd)
 
 
+@dataclass
+class _Handle:
+    """One locked descriptor of a file, shared by every writer of this process on that file."""
+
+    fd: int
+    users: int = 1
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+# The flock keeps other processes out; writers inside this process (two models' plans
+# generated at once) share the descriptor instead of refusing each other.
+_HANDLES: dict[str, _Handle] = {}
+_HANDLES_LOCK = threading.Lock()
+
+
 class JsonlWriter(Generic[T]):
     """Appends records to a JSONL file, one durable line per record, holding the file's lock.
 
@@ -106,12 +122,23 @@ class JsonlWriter(Generic[T]):
         self.fsync = fsync
         self.wait = wait
         self.written = 0
-        self._fd: int | None = None
+        self._handle: _Handle | None = None
 
     def open(self) -> JsonlWriter[T]:
         """Create the file if needed, take its lock and mend its tail (idempotent)."""
-        if self._fd is not None:
+        if self._handle is not None:
             return self
+        with _HANDLES_LOCK:
+            key = os.path.realpath(self.path)
+            shared = _HANDLES.get(key)
+            if shared is not None:
+                shared.users += 1
+                self._handle = shared
+                return self
+            self._handle = _HANDLES[key] = _Handle(self._open_locked())
+        return self
+
+    def _open_locked(self) -> int:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
@@ -131,32 +158,34 @@ class JsonlWriter(Generic[T]):
         except OSError as exc:
             os.close(fd)
             raise _write_error(self.path, exc, "repair its last line") from None
-        self._fd = fd
-        return self
+        return fd
 
     def write(self, record: T | BaseModel) -> None:
         """Append one record as one line, then fsync."""
-        if self._fd is None:
+        if self._handle is None:
             self.open()
-        assert self._fd is not None
-        line = (record.model_dump_json() + "\n").encode("utf-8")
+        assert self._handle is not None
+        with self._handle.lock:
+            self._write_line(self._handle.fd, (record.model_dump_json() + "\n").encode("utf-8"))
+        self.written += 1
+
+    def _write_line(self, fd: int, line: bytes) -> None:
         view = memoryview(line)
         try:
             # One write is atomic for O_APPEND on local filesystems; loop only for the
             # rare short write so the line is never left half-written by us.
             while view:
-                n = os.write(self._fd, view)
+                n = os.write(fd, view)
                 view = view[n:]
             if self.fsync:
-                os.fsync(self._fd)
+                os.fsync(fd)
         except OSError as exc:
             if len(view) < len(line):  # a part of the line went out: take it back
                 try:
-                    _mend_tail(self._fd, self.path)
+                    _mend_tail(fd, self.path)
                 except OSError:
                     pass
             raise _write_error(self.path, exc, "append a record") from None
-        self.written += 1
 
     def write_all(self, records: Iterable[T]) -> int:
         """Append many records; return how many were written."""
@@ -168,9 +197,14 @@ class JsonlWriter(Generic[T]):
 
     def close(self) -> None:
         """Release the lock and close the file."""
-        if self._fd is not None:
-            os.close(self._fd)  # closing the descriptor releases its flock
-            self._fd = None
+        handle, self._handle = self._handle, None
+        if handle is None:
+            return
+        with _HANDLES_LOCK:
+            handle.users -= 1
+            if handle.users == 0:
+                _HANDLES.pop(os.path.realpath(self.path), None)
+                os.close(handle.fd)  # closing the descriptor releases its flock
 
     def __enter__(self) -> JsonlWriter[T]:
         # Opened on the first write, so a writer that writes nothing creates no file.

@@ -61,7 +61,7 @@ class Section(BaseModel):
         # DESIGN.md writes sections as (heading, text) pairs; accept that shape too.
         if isinstance(value, (list, tuple)) and len(value) in (2, 3):
             keys = ("heading", "text", "level")
-            return dict(zip(keys, value))
+            return dict(zip(keys, value, strict=False))
         return value
 
 
@@ -94,12 +94,20 @@ class Paper(Record):
 
 
 class Goal(Record):
-    """One research goal with its grading rubric: a row of the dataset."""
+    """One research goal with its grading rubric: a row of the dataset.
+
+    Rubric items are texts. `weights` (one per item; empty: every item 1) gives an item's
+    points, negative for a pitfall (a behaviour the plan must not show); `veto` lists the
+    indices of critical items whose failure sets the reward to the configured floor.
+    Items may be given as {"text", "weight", "veto"} objects; they are split into these fields.
+    """
 
     paper_id: str | None = None
     domain: str | None = None
     text: str
     rubric: list[str] = Field(default_factory=list)
+    weights: list[float] = Field(default_factory=list)
+    veto: list[int] = Field(default_factory=list)
     reference: str | None = None
     # The selector's component scores (e.g. {"goal": .9, "rubric": .8, "reference": .7}).
     scores: dict[str, float] = Field(default_factory=dict)
@@ -114,6 +122,49 @@ class Goal(Record):
         if isinstance(value, str):
             return [line.strip() for line in value.splitlines() if line.strip()]
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _structured_items(cls, data: Any) -> Any:
+        # {"text", "weight", "veto"} items (HealthBench/DR Tulu style) become texts plus the
+        # parallel `weights` and `veto`; plain strings stay weight 1, positive.
+        if not isinstance(data, dict) or not isinstance(data.get("rubric"), list):
+            return data
+        items = data["rubric"]
+        if not any(isinstance(i, dict) for i in items):
+            return data
+        texts, weights, veto = [], [], list(data.get("veto") or [])
+        for k, item in enumerate(items):
+            if isinstance(item, dict):
+                text = item.get("text", item.get("criterion"))
+                if not isinstance(text, str):
+                    raise ValueError(f"rubric item {k + 1} has no text")
+                texts.append(text)
+                raw: Any = item.get("weight", item.get("points", 1.0))
+                try:
+                    weights.append(float(raw))
+                except (TypeError, ValueError):
+                    raise ValueError(f"rubric item {k + 1} has weight {raw!r}, not a number") from None
+                if item.get("veto"):
+                    veto.append(k)
+            else:
+                texts.append(item)
+                weights.append(1.0)
+        return {**data, "rubric": texts, "weights": weights, "veto": sorted(set(veto))}
+
+    @model_validator(mode="after")
+    def _weights_fit(self) -> Goal:
+        if self.weights and len(self.weights) != len(self.rubric):
+            raise ValueError(f"weights has {len(self.weights)} entries for {len(self.rubric)} rubric items")
+        if any(not 0 <= i < len(self.rubric) for i in self.veto):
+            raise ValueError(f"veto indices {self.veto} out of range for {len(self.rubric)} rubric items")
+        if any(w == 0 for w in self.weights):
+            raise ValueError("a rubric item weight of 0 counts for nothing; remove the item instead")
+        return self
+
+    def item_weights(self) -> list[float]:
+        """Each rubric item's points (1.0 when none are given); negative: a pitfall."""
+        return list(self.weights) if self.weights else [1.0] * len(self.rubric)
 
 
 class Plan(Record):
@@ -205,7 +256,7 @@ class Failure(Record):
     error: str
 
     @classmethod
-    def of(cls, stage: str, input: str, error: str | BaseException) -> "Failure":
+    def of(cls, stage: str, input: str, error: str | BaseException) -> Failure:
         """A failure with a stable id, so a rerun that fails again does not duplicate it."""
         return cls(id=make_id("failure", stage, input), input=input, stage=stage, error=str(error))
 

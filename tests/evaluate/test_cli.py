@@ -40,7 +40,7 @@ def test_eval_prints_summary_and_report_and_reruns_free(real_eval, tmp_path):
     text = first.stdout
     assert "Evaluation over 1 goals" in text and "jury score" in text and "local:smollm2 (baseline)" in text
     assert f"report: {out / 'report.html'}" in text and (out / "report.html").is_file()
-    assert "1 new plans, 1 new grades" in text
+    assert "1 new plans, 2 new grades" in text  # the plan and the goal's reference (the paper authors row)
     assert "Traceback" not in first.stderr
 
     again = run(*args)

@@ -10,6 +10,7 @@ import pytest
 
 from sciplan.errors import SciplanError
 from sciplan.evaluate import JURY, EvalConfig, load_eval_config, load_goals, run_eval, select_goals
+from sciplan.evaluate.runner import AUTHORS, reference_plans
 from sciplan.jsonl import read_records
 from sciplan.llm import ledger
 from sciplan.records import Failure, Goal, Grade, Plan
@@ -23,15 +24,21 @@ def test_real_plans_and_real_grades(real_eval):
     grades = read_records(real_eval.out / "grades.jsonl", Grade)
     generated = next(p for p in plans if p.goal_id == "heldout-phys-1")
     assert generated.model == "local:smollm2" and generated.text.strip() and generated.tokens > 0
-    assert r.new_plans == 1 and r.new_grades == 2  # the seeded plan is not written again
-    assert {g.plan_id for g in grades} == {p.id for p in plans}
+    # The seeded plan is not written again; both goals' reference solutions are graded too.
+    assert r.new_plans == 1 and r.new_grades == 4
+    references = {p.id for p in reference_plans(r.data.goals.values())}
+    assert len(references) == 2 and {g.plan_id for g in grades} == {p.id for p in plans} | references
     rubric = {g.id: len(g.rubric) for g in r.data.goals.values()}
     for g in grades:
         assert g.grader == "local:smollm2" and g.variant == "violations"
         # A real verdict per rubric item, or a failure that says why: never a silent zero.
         assert (len(g.items) == rubric[g.goal_id] and g.score is not None) or (g.failed and g.error)
-    jury = r.tables.scores[(r.tables.scores.judge == JURY) & (r.tables.scores.domain == "all")]
-    assert len(jury) == 1 and jury.iloc[0]["goals"] == sum(not g.failed for g in grades)
+    s = r.tables.scores
+    jury = s[(s.judge == JURY) & (s.domain == "all") & (s.model == "local:smollm2")]
+    assert len(jury) == 1 and jury.iloc[0]["goals"] == sum(not g.failed for g in grades if g.plan_id not in references)
+    # The paper authors' row beside the model, from the real grades of the references.
+    authors = s[(s.judge == JURY) & (s.domain == "all") & (s.model == AUTHORS)]
+    assert len(authors) == 1 and authors.iloc[0]["goals"] == sum(not g.failed for g in grades if g.plan_id in references)
 
 
 def test_outputs_on_disk(real_eval):
@@ -58,7 +65,7 @@ def test_rerun_makes_no_call_and_a_fresh_folder_is_served_by_the_cache(real_eval
     shutil.copytree(real_eval.out, fresh, ignore=shutil.ignore_patterns("grades.jsonl", "tables", "report.html"))
     ledger.reset()
     regraded = asyncio.run(run_eval(goals, cfg, fresh))
-    assert regraded.new_grades == 2 and ledger.total().calls == 0 and ledger.total().cache_hits >= 2
+    assert regraded.new_grades == 4 and ledger.total().calls == 0 and ledger.total().cache_hits >= 4
 
 
 def test_goal_selection_records_bad_goals_and_goes_on(tmp_path):

@@ -11,9 +11,11 @@ from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
 from sciplan.evaluate.stats import (
     bootstrap_ci,
+    cluster_weights,
     cohen_kappa,
     fleiss_kappa,
     fleiss_kappa_table,
+    krippendorff_alpha,
     mean_pair_agreement,
     relative_improvement,
     relative_improvement_ci,
@@ -193,7 +195,7 @@ def test_cohen_kappa_matches_statsmodels():
         x = rng.integers(0, 3, 50)
         y = np.where(rng.random(50) < 0.6, x, rng.integers(0, 3, 50))
         table = np.zeros((3, 3))
-        for p, q in zip(x, y):
+        for p, q in zip(x, y, strict=True):
             table[p, q] += 1
         assert cohen_kappa(list(x), list(y)) == pytest.approx(sm_cohens_kappa(table).kappa)
 
@@ -216,3 +218,75 @@ def test_fleiss_kappa_hand_worked_and_ragged_units():
     # Ragged units: P̄ = (1 + 1/3) / 2; pooled shares 3/5, 2/5 -> P̄e = .52.
     assert mean_pair_agreement([[1, 1], [1, 0, 0]]) == pytest.approx(2 / 3)
     assert fleiss_kappa([[1, 1], [1, 0, 0]]) == pytest.approx((2 / 3 - 0.52) / 0.48)
+
+
+def test_cluster_bootstrap_widens_the_ci_when_goals_of_a_paper_agree():
+    # 8 papers × 5 goals; the goals of a paper have the same score (perfect within-paper
+    # correlation), so there are only 8 independent values, not 40.
+    paper_scores = [0.1, 0.9, 0.3, 0.7, 0.2, 0.8, 0.4, 0.6]
+    values = [s for s in paper_scores for _ in range(5)]
+    papers = [p for p in range(8) for _ in range(5)]
+    lo_g, hi_g = bootstrap_ci(values, n_boot=4000, seed=0)
+    lo_c, hi_c = bootstrap_ci(values, clusters=papers, n_boot=4000, seed=0)
+    # Same mean, width grows by about √5 (the design effect of 5 identical goals per paper).
+    assert (hi_c - lo_c) / (hi_g - lo_g) == pytest.approx(np.sqrt(5), rel=0.2)
+    # The cluster CI is the goal bootstrap of the 8 paper means.
+    assert (lo_c, hi_c) == pytest.approx(bootstrap_ci(paper_scores, n_boot=4000, seed=0), abs=1e-12)
+
+
+def test_cluster_bootstrap_with_one_goal_per_paper_is_the_goal_bootstrap():
+    x = np.random.default_rng(2).random(30)
+    assert bootstrap_ci(x, clusters=[f"p{i}" for i in range(30)], n_boot=800, seed=5) == pytest.approx(
+        bootstrap_ci(x, n_boot=800, seed=5), abs=1e-12
+    )
+    with pytest.raises(ValueError, match="one cluster label per value"):
+        bootstrap_ci(x, clusters=["p"] * 3)
+
+
+def test_cluster_weights_draw_whole_clusters():
+    w = cluster_weights(["a", "a", "b", "c", "c", "c"], n_boot=50, seed=0)
+    assert w.shape == (50, 6)
+    assert np.all(w[:, 0] == w[:, 1]) and np.all(w[:, 3] == w[:, 5])
+    assert np.all(w[:, [0, 2, 3]].sum(axis=1) == 3)  # three clusters drawn each time
+
+
+def test_paired_cluster_cis_resample_pairs_together():
+    a = [0.9] * 4 + [0.2] * 4
+    b = [0.5] * 8
+    papers = ["p1"] * 4 + ["p2"] * 4
+    assert win_rate_ci(a, b, clusters=papers, n_boot=500) == (0.0, 1.0)
+    lo, hi = relative_improvement_ci(a, b, clusters=papers, n_boot=500)
+    assert lo == pytest.approx(-0.6) and hi == pytest.approx(0.8)  # only the two papers' values
+
+
+def test_krippendorff_alpha_on_krippendorffs_own_example():
+    # Krippendorff (2011), "Computing Krippendorff's alpha-reliability", nominal data with
+    # missing values: 4 observers, 12 units (unit 12 has one value and is not pairable): α = 0.743.
+    obs = [
+        [1, None, 1, 1],
+        [2, 2, 3, 2],
+        [3, 3, 3, 3],
+        [3, 3, 3, 3],
+        [2, 2, 2, 2],
+        [1, 2, 3, 4],
+        [4, 4, 4, 4],
+        [1, 1, 2, 1],
+        [2, 2, 2, 2],
+        [None, 5, 5, 5],
+        [None, None, 1, 1],
+        [None, 3, None, None],
+    ]
+    units = [[v for v in u if v is not None] for u in obs]
+    assert krippendorff_alpha(units) == pytest.approx(0.743, abs=5e-4)
+    # Perfect agreement is 1; all-identical labels leave α undefined.
+    assert krippendorff_alpha([["x", "x"], ["y", "y"]]) == pytest.approx(1.0)
+    assert krippendorff_alpha([["x", "x"], ["x", "x"]]) is None
+
+
+def test_krippendorff_alpha_tracks_fleiss_kappa_with_complete_data():
+    # With every unit rated by the same raters, α and Fleiss' κ differ only by a small-sample
+    # correction (α uses n − 1 pairable values for the expected disagreement).
+    rng = np.random.default_rng(3)
+    truth = rng.random(200) < 0.5
+    units = [[bool(t ^ (rng.random() < 0.2)) for _ in range(3)] for t in truth]
+    assert krippendorff_alpha(units) == pytest.approx(fleiss_kappa(units), abs=0.01)

@@ -113,6 +113,51 @@ def test_goal_scores_are_the_per_goal_numbers(tables):
     assert len(g) == 3 * 2 * 3 and set(g.scored_samples) == {1} and g.failed_grades.sum() == 0
 
 
+def test_every_interval_states_its_method(tables):
+    for name in ("scores", "wins", "improvement"):
+        methods = set(getattr(tables, name).ci_method)
+        assert methods == {"percentile bootstrap over papers (cluster bootstrap), 500 resamples, 95%"}, name
+
+
+def test_goals_of_one_paper_widen_the_score_ci(hand):
+    # The same records with all three goals from one paper: resampling papers has one
+    # cluster, so the interval collapses to that paper's mean and says so.
+    goals = [g.model_copy(update={"paper_id": "P"}) for g in hand.goals]
+    data = EvalData.build(goals, hand.plans, hand.grades)
+    by_goal = build_tables(data, models=["A", "B"], stats=StatsConfig(bootstrap=500, resample="goals"))
+    by_paper = build_tables(data, models=["A", "B"], stats=StatsConfig(bootstrap=500))
+    g, p = one(by_goal.scores, model="B", judge=JURY, domain=ALL), one(by_paper.scores, model="B", judge=JURY, domain=ALL)
+    assert g.ci_low < g["mean"] < g.ci_high
+    assert p.ci_low == pytest.approx(p["mean"]) == pytest.approx(p.ci_high)
+    assert "over goals" in g.ci_method and "over papers" in p.ci_method
+
+
+def test_judge_parse_rate(hand, make_grade):
+    goal, plan = hand.goals[0], hand.plans[0]
+    extra = [make_grade(goal, plan, "J3", [False, False], failed=True), make_grade(goal, hand.plans[3], "J3", [True, True])]
+    data = EvalData.build(hand.goals, hand.plans, hand.grades + extra)
+    j = build_tables(data, models=["A", "B"], stats=StatsConfig(bootstrap=100)).judges.set_index("judge")
+    assert j.loc["J1"].parse_rate == 1.0 and j.loc["J1"].grades == 6
+    assert (j.loc["J3"].grades, j.loc["J3"].failed, j.loc["J3"].parse_rate) == (2, 1, 0.5)
+
+
+def test_agreement_reports_krippendorff_alpha_beside_fleiss(tables):
+    a = tables.agreement.set_index("measure")
+    assert {"fleiss_kappa", "krippendorff_alpha"} <= set(a.index)
+    assert a.loc["krippendorff_alpha"].units == a.loc["fleiss_kappa"].units
+
+
+def test_weighted_goals_score_by_the_healthbench_rule(hand):
+    # g1's second item becomes a pitfall worth −1: B met both items on g1 by J1 -> (1 − 1) / 1 = 0.
+    goals = [g.model_copy(update={"weights": [1.0, -1.0]}) if g.id == "g1" else g for g in hand.goals]
+    data = EvalData.build(goals, hand.plans, hand.grades)
+    s = data.scores
+    b_g1 = s[(s.goal_id == "g1") & (s.model == "B") & (s.judge == "J1")].score.iloc[0]
+    a_g1 = s[(s.goal_id == "g1") & (s.model == "A") & (s.judge == "J1")].score.iloc[0]
+    assert b_g1 == 0.0 and a_g1 == 1.0  # A met only the positive item
+    assert s[(s.goal_id == "g2") & (s.model == "B") & (s.judge == "J1")].score.iloc[0] == 0.5  # unchanged
+
+
 def test_scores_are_reported_with_failed_grades_left_out_and_counted_as_zero(hand, make_grade):
     # J1's grade of model A's plan for g1 failed (it scored .5 before): left out, the mean
     # is over g2 and g3; counted as 0, g1 adds a zero.

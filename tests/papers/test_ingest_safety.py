@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from sciplan.jsonl import JsonlBusyError, JsonlWriter, read_jsonl
+from helpers.lock_holder import holding_lock
+from sciplan.jsonl import JsonlBusyError, read_jsonl
 from sciplan.papers import ingest
 
 SCIPLAN = [sys.executable, "-m", "sciplan.cli.main"]
@@ -101,15 +102,12 @@ def test_a_second_ingest_into_the_same_file_is_refused_before_it_reads_or_writes
     note = tmp_path / "notes.md"
     note.write_text(NOTES)
     out = tmp_path / "papers.jsonl"
-    holder = JsonlWriter(out).open()  # another run holds the file
-    try:
+    with holding_lock(out):  # another run holds the file
         with pytest.raises(JsonlBusyError, match=str(out)):
             ingest([note], out)
         cli = run("ingest", str(note), "--out", str(out))
         assert cli.returncode == 1 and "Traceback" not in cli.stderr
         assert f"{out}: another process is writing to this file" in " ".join(cli.stderr.split())
-    finally:
-        holder.close()
     assert out.read_text() == ""
 
 

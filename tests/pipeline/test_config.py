@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_shipped_configs_load_with_paths_resolved_against_the_file():
     for name in ("demo", "paper-ml", "paper-medical", "paper-arxiv"):
         cfg = load_pipeline_config(ROOT / "configs" / f"{name}.yaml")
-        assert cfg.stages() == ["ingest", "extract", "train", "evaluate"], name
+        assert cfg.stages()[:4] == ["ingest", "extract", "train", "evaluate"], name
         for step in (cfg.extract, cfg.train, cfg.evaluate):
             assert step.config is None or (step.config.is_absolute() and step.config.is_file()), (name, step.config)
         for query in (i for i in cfg.ingest.inputs if is_query(i)):

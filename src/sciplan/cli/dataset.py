@@ -1,4 +1,4 @@
-"""`sciplan dataset import|export|split|mix|stats`: goal datasets in and out of sciplan."""
+"""`sciplan dataset import|export|split|mix|stats|audit`: goal datasets in and out of sciplan."""
 
 from __future__ import annotations
 
@@ -152,3 +152,57 @@ def stats(
     src = {"log": "all papers, from the stage's log", "goals": "accepted papers only"}.get(st.tokens_source or "", "")
     table.add_row("tokens per accepted goal", tpg + (f" ({src})" if src else ""))
     console.print(table)
+
+
+@app.command("audit")
+def audit(
+    goals: Path = typer.Argument(..., help="goals.jsonl, or a research-plan-gen folder/parquet."),
+    judge: str | None = typer.Option(None, "--judge", help="Model that judges leakage per goal (PaperGym's way); "
+                                        "none: similarity only."),
+    grader: str | None = typer.Option(None, "--grader", help="Model that grades each reference against its own "
+                                         "rubric; none: no reference check."),
+    config: Path | None = typer.Option(None, "--config", help="Audit YAML (leakage, dedup, embeddings)."),
+    out: Path = typer.Option(Path("runs/audit"), "--out", "-o", help="Folder for audit.json, CSV and audit.png."),
+    fmt: str = typer.Option("auto", "--format", help=FORMAT_HELP),
+) -> None:
+    """Leakage (PaperGym-style and sciplan's check), duplicates, size and length distributions, failing references."""
+    import csv
+    import json
+
+    from sciplan.cli.common import model_settings, run_async
+    from sciplan.config import load_config
+    from sciplan.grade import Grader, GraderConfig
+    from sciplan.llm import get_model
+    from sciplan.metaeval.audit import AuditConfig, audit_dataset, audit_plot
+
+    cfg = load_config(config, AuditConfig) if config else AuditConfig()
+    goal_list = _read(str(goals), fmt)
+    if not goal_list:
+        raise SciplanError(f"{goals}: no goals found")
+    settings = model_settings()
+    judge_model = get_model(judge, settings) if judge else None
+    grade_with = Grader(get_model(grader, settings), GraderConfig(), stage_name="audit") if grader else None
+    result = run_async(audit_dataset(goal_list, cfg, judge=judge_model, grader=grade_with))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "audit.json").write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    with (out / "audit_domains.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(result["domains"][0]))
+        w.writeheader()
+        w.writerows(result["domains"])
+    (out / "audit.png").write_bytes(audit_plot(result))
+
+    pct = lambda v: "—" if v is None else f"{v:.1%}"  # noqa: E731
+    table = Table(title=f"Audit of {goals}", title_justify="left", show_edge=False, pad_edge=False)
+    for c in ("domain", "goals", "items", "leakage (PaperGym-style)", "leakage (sciplan)", "references failing"):
+        table.add_column(c, justify="left" if c == "domain" else "right")
+    o = result["overall"]
+    for d in [*result["domains"], {"domain": "all", **o}]:
+        table.add_row(d["domain"], str(d["goals"]), str(d["items"]), pct(d["papergym_leakage"]),
+                      pct(d["sciplan_leakage"]), pct(d["references_failing"]))
+    console.print(table)
+    console.print("published (PaperGym): " + ", ".join(f"{k} {v:.2%}" for k, v in result["published"].items()))
+    dist = result["distributions"]
+    console.print(f"duplicates: {o['duplicates']} ({pct(o['duplicate_rate'])}); rubric size median "
+                  f"{dist['rubric_size']['median']}, item words median {dist['item_words']['median']}, goal words "
+                  f"median {dist['goal_words']['median']}, reference words median {dist['reference_words']['median']}")
+    console.print(f"wrote {escape(str(out / 'audit.json'))}, audit_domains.csv and audit.png")

@@ -15,6 +15,7 @@ from sciplan.cli import run
 from sciplan.cli import ingest
 from sciplan.cli import extract, dataset
 from sciplan.cli import evaluate
+from sciplan.cli import metaeval
 from sciplan.cli import train, export
 from sciplan.cli import serve
 from sciplan.cli.console import console, err_console, safe
@@ -47,6 +48,7 @@ app.command("eval")(evaluate.evaluate)
 app.command("train")(train.train)
 app.add_typer(export.app, name="export")
 app.add_typer(serve.app, name="serve")
+app.command("metaeval")(metaeval.metaeval)
 
 
 @app.callback()

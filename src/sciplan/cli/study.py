@@ -95,6 +95,10 @@ def create(
     created = create_study_from_files(db, goals, plans_a, plans_b, cfg, force=force)
     for note in created.skipped:
         err_console.print(f"[yellow]skipped:[/] {escape(note)}", highlight=False)
+    for gid, found in created.flagged.items():
+        err_console.print(f"[yellow]breaks blinding:[/] goal {escape(gid)}: {escape('; '.join(found))}", highlight=False)
+    if created.attention:
+        console.print(f"Added {created.attention} attention items to every annotator's queue.")
     console.print(
         f"Wrote [bold]{escape(str(created.path))}[/]: {created.goals} goals, {len(created.links)} annotators, "
         f"{created.assignments} assignments ({cfg.per_goal} per goal)."
@@ -268,12 +272,21 @@ def _print_report(r) -> None:  # type: ignore[no-untyped-def]
         f"{_pct(ru.items_approved)} of {ru.items} items by majority",
     )
     t.add_row("minutes per annotation", f"median {_num(r.minutes_median, 1)}, mean {_num(r.minutes_mean, 1)}")
+    pb = r.position_bias
+    t.add_row("ties", str(r.ties))
+    t.add_row("left plan preferred (position bias)", f"{pb.k}/{pb.n} = {_pct(pb.rate)}, binomial p {_p(pb.p_value)}")
     ia = r.inter_annotator
     t.add_row(
         f"inter-annotator (Fleiss' κ, {ia.goals} shared goals)",
         f"preference {_num(ia.preference.kappa)}, satisfied {_num(ia.satisfied.kappa)}, "
         f"approval {_num(ia.approval.kappa)}; score |diff| {_num(ia.score_mad)}",
     )
+    t.add_row(
+        "inter-annotator (Krippendorff's α)",
+        f"preference {_num(ia.preference.alpha)}, satisfied {_num(ia.satisfied.alpha)}, approval {_num(ia.approval.alpha)}",
+    )
+    for x in r.attention:
+        t.add_row(f"attention items passed: {escape(x.annotator)}", f"{x.passed}/{x.items} = {_pct(x.rate)}")
     console.print(t)
     if r.jury:
         j = Table(title="Agreement with the judges (Cohen's κ)", title_justify="left")

@@ -14,15 +14,19 @@ one implementation of human-vs-judge agreement; `sciplan.study` uses it too.
 from sciplan.evaluate.config import EvalConfig, StatsConfig, load_eval_config
 from sciplan.evaluate.frames import ALL, JURY, EvalData, item_indices, item_verdicts
 from sciplan.evaluate.humans import HumanItem, HumanLabels, HumanPreference, human_agreement, load_human_labels
+from sciplan.evaluate.pairwise import PairVerdict, PairwiseJudge, pairwise_table
 from sciplan.evaluate.progress import Progress, RichProgress, Silent
+from sciplan.evaluate.ranking import Ranking, bradley_terry, rank_models
 from sciplan.evaluate.report import comparisons, example_pairs, render_markdown, render_report, write_report
 from sciplan.evaluate.runner import EvalResult, analyse, load_goals, run_eval, select_goals
 from sciplan.evaluate.stats import (
     WinRate,
     bootstrap_ci,
+    cluster_weights,
     cohen_kappa,
     fleiss_kappa,
     fleiss_kappa_table,
+    krippendorff_alpha,
     mean_pair_agreement,
     relative_improvement,
     relative_improvement_ci,
@@ -43,14 +47,19 @@ __all__ = [
     "HumanItem",
     "HumanLabels",
     "HumanPreference",
+    "PairVerdict",
+    "PairwiseJudge",
     "Progress",
+    "Ranking",
     "RichProgress",
     "Silent",
     "StatsConfig",
     "WinRate",
     "analyse",
     "bootstrap_ci",
+    "bradley_terry",
     "build_tables",
+    "cluster_weights",
     "cohen_kappa",
     "comparisons",
     "example_pairs",
@@ -59,10 +68,13 @@ __all__ = [
     "human_agreement",
     "item_indices",
     "item_verdicts",
+    "krippendorff_alpha",
     "load_eval_config",
     "load_goals",
     "load_human_labels",
     "mean_pair_agreement",
+    "pairwise_table",
+    "rank_models",
     "relative_improvement",
     "relative_improvement_ci",
     "render_markdown",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sciplan.config import load_config
 from sciplan.errors import SciplanError
 from sciplan.grade import GraderConfig
+from sciplan.grade.listwise import ListwiseConfig
 from sciplan.llm import DEFAULT_MODEL, ModelSettings, UnknownProviderError, parse_spec
 from sciplan.plan import PlanConfig
 
@@ -17,13 +19,18 @@ __all__ = ["EvalConfig", "StatsConfig", "load_eval_config"]
 
 
 class StatsConfig(BaseModel):
-    """The statistics' settings: percentile bootstrap over goals, seeded."""
+    """The statistics' settings: percentile bootstrap over papers (or goals), seeded."""
 
     model_config = ConfigDict(extra="forbid")
 
     bootstrap: int = Field(2000, ge=100, description="Bootstrap resamples per interval.")
     level: float = Field(0.95, gt=0.5, lt=1.0, description="Confidence level of every interval.")
     seed: int = 0
+    # What a resample draws: whole papers (the goals of one paper correlate, so a plain
+    # bootstrap over goals is too narrow) or single goals. A goal without paper_id is its own paper.
+    resample: Literal["papers", "goals"] = "papers"
+    # Resamples of the Bradley–Terry ranking (one fit each), shown with more than two models.
+    ranking_bootstrap: int = Field(500, ge=50)
 
 
 class EvalConfig(BaseModel):
@@ -49,12 +56,19 @@ class EvalConfig(BaseModel):
     # Settings for every model called (concurrency, timeouts, cache).
     settings: ModelSettings = Field(default_factory=ModelSettings)
     stats: StatsConfig = Field(default_factory=StatsConfig)
+    # Judges that grade each goal's plans in one listwise call, beside the jury (grades named "MODEL [listwise]").
+    listwise_jury: list[str] = Field(default_factory=list)
+    listwise: ListwiseConfig = Field(default_factory=ListwiseConfig)
+    # Pairwise judges: each model's plan against the baseline's, judged in both orders.
+    pairwise: list[str] = Field(default_factory=list)
+    # Grade the goals' reference solutions too, as the "paper authors" row beside the models.
+    references: bool = True
     # Example plan pairs shown in the report.
     examples: int = Field(3, ge=0)
     # Human labels (a study export or the simple format in `sciplan.evaluate.humans`).
     human_labels: Path | None = None
 
-    @field_validator("models", "jury", mode="before")
+    @field_validator("models", "jury", "pairwise", "listwise_jury", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
         # "M1,M2" on the command line, a list in YAML.
@@ -62,7 +76,7 @@ class EvalConfig(BaseModel):
             return [s.strip() for s in value.split(",") if s.strip()]
         return value
 
-    @field_validator("models", "jury")
+    @field_validator("models", "jury", "pairwise", "listwise_jury")
     @classmethod
     def _canonical(cls, specs: list[str]) -> list[str]:
         # Plans and grades record the canonical spelling (`Model.name`): compare in it too.

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sciplan.grade.weights import rescore
 from sciplan.records import Goal, Grade, Plan
 
 __all__ = ["ALL", "JURY", "EvalData", "item_indices", "item_verdicts"]
@@ -59,7 +60,7 @@ def item_indices(grade: Grade, rubric: list[str]) -> list[int | None]:
 
 def item_verdicts(grade: Grade, rubric: list[str]) -> dict[int, bool]:
     """A grade's verdicts keyed by 0-based rubric index (items that are no rubric item left out)."""
-    return {i: gi.satisfied for gi, i in zip(grade.items, item_indices(grade, rubric)) if i is not None}
+    return {i: gi.satisfied for gi, i in zip(grade.items, item_indices(grade, rubric), strict=True) if i is not None}
 
 
 def _usable(g: Grade) -> bool:
@@ -96,7 +97,8 @@ class EvalData:
             if g.id not in by_id or _usable(g) or not _usable(by_id[g.id]):
                 by_id[g.id] = g
         grades = list(by_id.values())
-        kept = [g for g in grades if g.plan_id in pmap]
+        # Weighted and pitfall items score by HealthBench's rule (plain rubrics are unchanged).
+        kept = [rescore(gmap[pmap[g.plan_id].goal_id], g)[0] for g in grades if g.plan_id in pmap]
         return cls(
             goals=gmap,
             plans=pmap,
@@ -138,6 +140,24 @@ class EvalData:
             return np.array([]), np.array([])
         both = t[[model, baseline]].dropna()
         return both[model].to_numpy(), both[baseline].to_numpy()
+
+    def paired_goals(
+        self, model: str, baseline: str, judge: str = JURY, domain: str = ALL
+    ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """`paired` plus the goal id of each pair (to resample by paper)."""
+        t = self.goal_scores(judge, domain)
+        if t.empty or model not in t or baseline not in t:
+            return np.array([]), np.array([]), []
+        both = t[[model, baseline]].dropna()
+        return both[model].to_numpy(), both[baseline].to_numpy(), [str(i) for i in both.index]
+
+    def clusters(self, goal_ids: Iterable[str]) -> list[str]:
+        """The cluster of each goal for resampling: its paper (a goal without paper_id is its own)."""
+        out = []
+        for gid in goal_ids:
+            paper = self.goals[gid].paper_id if gid in self.goals else None
+            out.append(f"paper:{paper}" if paper else f"goal:{gid}")
+        return out
 
 
 def _domain(goal: Goal) -> str:
@@ -186,7 +206,7 @@ def _item_frame(goals: dict[str, Goal], plans: dict[str, Plan], grades: list[Gra
             continue
         p = plans[g.plan_id]
         goal = goals[p.goal_id]
-        for gi, idx in zip(g.items, item_indices(g, goal.rubric)):
+        for gi, idx in zip(g.items, item_indices(g, goal.rubric), strict=True):
             if idx is None:
                 continue
             rows.append(

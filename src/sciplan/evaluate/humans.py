@@ -49,7 +49,8 @@ from sciplan.evaluate.frames import JURY, EvalData
 from sciplan.evaluate.stats import TIE_TOL, cohen_kappa
 from sciplan.records import Plan
 
-__all__ = ["HumanItem", "HumanLabels", "HumanPreference", "human_agreement", "load_human_labels"]
+__all__ = ["HumanItem", "HumanLabels", "HumanPreference", "human_agreement", "item_votes", "judge_item_verdict",
+           "load_human_labels", "majority"]
 
 COLUMNS = ["judge", "labels", "n", "agreement", "kappa", "judge_ties", "human_ties", "unmatched"]
 _TRUE, _FALSE = {"true", "1", "yes", "y", "t"}, {"false", "0", "no", "n", "f"}
@@ -201,18 +202,39 @@ def _row(
     }
 
 
-def _majority(votes: list[bool]) -> bool | None:
+def majority(votes: list[bool]) -> bool | None:
+    """True/False by strict majority; None for an exact half (or no vote)."""
     yes = sum(votes)
     return True if 2 * yes > len(votes) else False if 2 * yes < len(votes) else None
+
+
+ItemVotes = dict[tuple[str, int, str], list[bool]]
+
+
+def item_votes(data: EvalData) -> ItemVotes:
+    """Every judge's item verdicts keyed by (plan id, 0-based item, judge)."""
+    votes_of: ItemVotes = defaultdict(list)
+    for row in data.items.itertuples(index=False):
+        votes_of[(row.plan_id, row.index, row.judge)].append(bool(row.satisfied))
+    return votes_of
+
+
+def judge_item_verdict(data: EvalData, votes_of: ItemVotes, judge: str, h: HumanItem) -> tuple[bool, bool | None]:
+    """(any verdict at all, the verdict) of a judge (or the jury) on the plan and item a human labelled."""
+    per_judge = []
+    for j in data.judges if judge == JURY else [judge]:
+        votes = [v for p in _resolve(data, h.goal_id, h.plan) for v in votes_of.get((p.id, h.index, j), [])]
+        if votes:
+            per_judge.append(majority(votes))
+    decided = [v for v in per_judge if v is not None]
+    return bool(per_judge), (majority(decided) if decided else None)
 
 
 def human_agreement(labels: HumanLabels, data: EvalData) -> pd.DataFrame:
     """Agreement and Cohen's κ between the human labels and each judge and the jury (rules: module notes)."""
     s = data.scores
     score = s.groupby(["plan_id", "judge"]).score.mean().to_dict()
-    votes_of: dict[tuple[str, int, str], list[bool]] = defaultdict(list)
-    for row in data.items.itertuples(index=False):
-        votes_of[(row.plan_id, row.index, row.judge)].append(bool(row.satisfied))
+    votes_of = item_votes(data)
     rows = []
     for judge in data.judges + [JURY]:
         pairs, judge_ties, human_ties, missing = [], 0, 0, 0
@@ -236,14 +258,8 @@ def human_agreement(labels: HumanLabels, data: EvalData) -> pd.DataFrame:
         for h in labels.items:
             # Each judge's verdict: the majority of its verdicts over the named plans (for a
             # plan id, its grades of that plan); the jury's: a strict majority of the judges.
-            per_judge = []
-            for j in data.judges if judge == JURY else [judge]:
-                votes = [v for p in _resolve(data, h.goal_id, h.plan) for v in votes_of.get((p.id, h.index, j), [])]
-                if votes:
-                    per_judge.append(_majority(votes))
-            decided = [v for v in per_judge if v is not None]
-            verdict = _majority(decided) if decided else None
-            if not per_judge:
+            seen, verdict = judge_item_verdict(data, votes_of, judge, h)
+            if not seen:
                 missing += 1
             elif verdict is None:
                 judge_ties += 1

@@ -24,7 +24,7 @@ from sciplan.evaluate.tables import EvalTables
 from sciplan.grade import failure_view
 from sciplan.records import Plan
 
-__all__ = ["comparisons", "example_pairs", "render_markdown", "render_report", "write_report"]
+__all__ = ["comparisons", "example_pairs", "render_markdown", "render_metaeval_page", "render_report", "write_report"]
 
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
@@ -81,7 +81,7 @@ def _guideline_grid(df: pd.DataFrame, names: dict[str, str]) -> dict:
     ids = list(dict.fromkeys(g.guideline))
     rows = []
     for model, part in g.groupby("model", sort=False):
-        rates = dict(zip(part.guideline, part.rate))
+        rates = dict(zip(part.guideline, part.rate, strict=True))
         row = {"model": model, "verdicts": int(part.verdicts.iloc[0])}
         row.update({gid: f"{rates[gid]:.0%}" if gid in rates else "—" for gid in ids})
         rows.append(row)
@@ -93,7 +93,7 @@ def _verdicts(data: EvalData, plan: Plan) -> list[dict]:
     out = []
     for g in sorted((g for g in data.grades if g.plan_id == plan.id), key=lambda g: g.grader):
         items = []
-        for gi, idx in zip(g.items, item_indices(g, goal.rubric)):
+        for gi, idx in zip(g.items, item_indices(g, goal.rubric), strict=True):
             items.append(
                 {
                     # Shown 1-based, like the goal's numbered rubric.
@@ -211,8 +211,9 @@ def render_report(
     guideline_names: dict[str, str] | None = None,
     files: Sequence[str] = (),
     settings: dict[str, object] | None = None,
+    metaeval: dict | None = None,
 ) -> str:
-    """The report as one HTML string."""
+    """The report as one HTML string; `metaeval` is `sciplan.metaeval.section(...)` when one ran."""
     models = list(models)
     judges = data.judges
     names = guideline_names or {}
@@ -249,12 +250,20 @@ def render_report(
         "guideline_names": names,
         "items": _records(tables.items, judge=JURY),
         "agreement": _records(tables.agreement),
+        "judges_parse": _records(tables.judges),
+        "ranking": _records(tables.ranking),
         "human": _records(tables.human_agreement) if tables.human_agreement is not None else None,
         "examples": example_pairs(data, models, baseline, examples),
         "comparisons": comparisons(data, tables, models, baseline),
         "files": list(files),
+        "metaeval": metaeval,
     }
     return _env().get_template("report.html.j2").render(**context)
+
+
+def render_metaeval_page(metaeval: dict, title: str = "sciplan metaeval") -> str:
+    """A page holding only the metaeval section (`sciplan.metaeval.section(...)`)."""
+    return _env().get_template("metaeval_page.html.j2").render(metaeval=metaeval, title=title)
 
 
 def write_report(path: Path, html: str) -> Path:

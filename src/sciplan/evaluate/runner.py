@@ -22,16 +22,21 @@ from sciplan.errors import SciplanError
 from sciplan.evaluate.config import EvalConfig
 from sciplan.evaluate.frames import EvalData
 from sciplan.evaluate.humans import HumanLabels, human_agreement, load_human_labels
+from sciplan.evaluate.pairwise import PairVerdict, judge_pairs, pairwise_table
 from sciplan.evaluate.progress import Progress, RichProgress
 from sciplan.evaluate.report import render_report, write_report
-from sciplan.evaluate.tables import EvalTables, build_tables, write_tables
+from sciplan.evaluate.tables import EvalTables, build_tables, ci_method, write_tables
 from sciplan.grade import Grader, grade, guidelines_for, latest, pending
+from sciplan.grade.listwise import ListwiseGrader, listwise_name
 from sciplan.jsonl import JsonlReport, JsonlWriter, read_records
 from sciplan.llm import get_model, stage
 from sciplan.plan import plan_id, write_plans
 from sciplan.records import Failure, Goal, Grade, Plan
 
-__all__ = ["EvalResult", "analyse", "load_goals", "run_eval", "select_goals"]
+__all__ = ["AUTHORS", "EvalResult", "analyse", "load_goals", "reference_plans", "run_eval", "select_goals"]
+
+# The model name of the goals' reference solutions, graded like plans (`EvalConfig.references`).
+AUTHORS = "paper authors"
 
 
 @dataclass
@@ -89,8 +94,27 @@ def select_goals(goals: Sequence[Goal], config: EvalConfig, failures: Path | Non
     return out
 
 
+def reference_plans(goals: Sequence[Goal]) -> list[Plan]:
+    """The goals' reference solutions as plans of the model "paper authors" (goals without one left out)."""
+    return [
+        Plan(id=plan_id(g.id, AUTHORS), goal_id=g.id, model=AUTHORS, text=g.reference, meta={"reference": True})
+        for g in goals
+        if g.reference and g.reference.strip()
+    ]
+
+
 def _judges(config: EvalConfig) -> list[Grader]:
-    return [Grader(m, config.grader, settings=config.settings, stage_name="eval-grade") for m in config.jury]
+    """The jury's graders, plan by plan, then the listwise judges (their grades named "MODEL [listwise]")."""
+    settings = config.settings
+    graders: list = [Grader(m, config.grader, settings=settings, stage_name="eval-grade") for m in config.jury]
+    graders += [ListwiseGrader(m, config.listwise, settings=settings, stage_name="eval-grade")
+                for m in config.listwise_jury]
+    return graders
+
+
+def judge_names(config: EvalConfig) -> set[str]:
+    """The grader names of this evaluation's judges (listwise ones marked)."""
+    return set(config.jury) | {listwise_name(m) for m in config.listwise_jury}
 
 
 async def _generate(goals: list[Goal], config: EvalConfig, out: Path, progress: Progress) -> int:
@@ -137,7 +161,7 @@ async def _grade(goals: list[Goal], plans: list[Plan], config: EvalConfig, out: 
 
 def _check_models(config: EvalConfig) -> None:
     """Fail now, naming the model, if a model or judge cannot be used (key, file, library)."""
-    for spec in dict.fromkeys([*config.models, *config.jury]):
+    for spec in dict.fromkeys([*config.models, *config.jury, *config.listwise_jury, *config.pairwise]):
         get_model(spec, config.settings).check_ready()
 
 
@@ -161,27 +185,34 @@ async def run_eval(
     new_plans = await _generate(chosen, config, out, progress)
     plans = _plans_for(out, chosen, config)
     new_grades = await _grade(chosen, plans, config, out, progress)
+    if config.pairwise:
+        await judge_pairs(chosen, plans, config, out)
     result = analyse(out, chosen, config, human=human)
     result.new_plans, result.new_grades = new_plans, new_grades
     return result
 
 
 def _plans_for(out: Path, goals: list[Goal], config: EvalConfig) -> list[Plan]:
-    """This run's plans (configured models, goals and samples) from `out/plans.jsonl`."""
+    """This run's plans (configured models, goals and samples) from `out/plans.jsonl`, plus the references."""
     want = {plan_id(g.id, m, k) for g in goals for m in config.models for k in range(config.samples)}
-    return list({p.id: p for p in read_records(out / "plans.jsonl", Plan) if p.id in want}.values())
+    plans = list({p.id: p for p in read_records(out / "plans.jsonl", Plan) if p.id in want}.values())
+    return plans + (reference_plans(goals) if config.references else [])
 
 
-def analyse(out: Path, goals: Sequence[Goal], config: EvalConfig, *, human: HumanLabels | None = None) -> EvalResult:
-    """Tables and report from what `out` holds for these goals, models and judges (no model calls)."""
+def analyse(out: Path, goals: Sequence[Goal], config: EvalConfig, *, human: HumanLabels | None = None,
+            metaeval: dict | None = None) -> EvalResult:
+    """Tables and report from what `out` holds for these goals, models and judges (no model calls).
+
+    `metaeval` (`sciplan.metaeval.section(...)`) adds the grader's metaeval section to the report.
+    """
     plans = _plans_for(out, list(goals), config)
-    judges = set(config.jury)
+    judges = judge_names(config)
     grades = [g for g in read_records(out / "grades.jsonl", Grade) if g.grader in judges]
     data = EvalData.build(goals, plans, grades)
     guidelines = guidelines_for(config.grader)
     if human is None and config.human_labels is not None:
         human = load_human_labels(config.human_labels)
-    models = list(config.models)
+    models = list(config.models) + ([AUTHORS] if AUTHORS in data.models else [])
     tables = build_tables(
         data,
         models=models,
@@ -190,6 +221,11 @@ def analyse(out: Path, goals: Sequence[Goal], config: EvalConfig, *, human: Huma
         guideline_ids=guidelines.ids,
         human_agreement=human_agreement(human, data) if human is not None else None,
     )
+    if config.pairwise:
+        verdicts = [v for v in read_records(out / "pairwise.jsonl", PairVerdict) if v.judge in config.pairwise]
+        tables.pairwise = pairwise_table(verdicts, n_boot=config.stats.bootstrap, level=config.stats.level,
+                                         seed=config.stats.seed, clusters=dict(zip(
+                                             data.goals, data.clusters(list(data.goals)), strict=True)))
     files = write_tables(tables, out / "tables")
     html = render_report(
         data,
@@ -199,7 +235,8 @@ def analyse(out: Path, goals: Sequence[Goal], config: EvalConfig, *, human: Huma
         examples=config.examples,
         guideline_names={g.id: g.name for g in guidelines.guidelines},
         files=[str(p.relative_to(out)) for p in files],
-        settings={"level": config.stats.level, "samples": config.samples},
+        settings={"level": config.stats.level, "samples": config.samples, "ci_method": ci_method(config.stats)},
+        metaeval=metaeval,
     )
     report = write_report(out / "report.html", html)
     failures = len({f.id for f in read_records(out / "failures.jsonl", Failure)})

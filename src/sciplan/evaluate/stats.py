@@ -8,20 +8,24 @@ a seeded generator: the same inputs and seed give the same interval in any proce
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import stats as sps
 
 __all__ = [
     "TIE_TOL",
     "WinRate",
     "bootstrap_ci",
+    "binary_agreement",
+    "cluster_weights",
     "cohen_kappa",
     "fleiss_kappa",
     "fleiss_kappa_table",
+    "krippendorff_alpha",
     "mean_pair_agreement",
     "relative_improvement",
     "relative_improvement_ci",
@@ -62,11 +66,49 @@ def _percentiles(samples: np.ndarray, level: float) -> Interval:
     return float(lo), float(hi)
 
 
-def bootstrap_ci(values: Sequence[float], *, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> Interval:
-    """Percentile bootstrap CI of the mean of `values`; (None, None) when empty."""
+def cluster_weights(clusters: Sequence[Hashable], n_boot: int, seed: int) -> np.ndarray:
+    """(n_boot, n) multiplicities of `n` units when whole clusters are drawn with replacement.
+
+    Units that share a cluster label (goals of one paper) are drawn together, so their
+    correlation is kept in every resample; with one unit per cluster this is the plain
+    bootstrap over units.
+    """
+    codes = pd.factorize(pd.Series([str(c) for c in clusters], dtype=object))[0]
+    k = int(codes.max()) + 1 if codes.size else 0
+    if k == 0:
+        return np.zeros((n_boot, 0))
+    idx = _resample_indices(k, n_boot, seed)
+    # One bincount over all rows at once: row r's clusters are offset by r * k.
+    flat = (idx + np.arange(n_boot)[:, None] * k).ravel()
+    counts = np.bincount(flat, minlength=n_boot * k).reshape(n_boot, k)
+    return counts[:, codes].astype(float)
+
+
+def _weighted_means(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (w * x).sum(axis=1) / w.sum(axis=1)
+
+
+def bootstrap_ci(
+    values: Sequence[float] | np.ndarray,
+    *,
+    clusters: Sequence[Hashable] | None = None,
+    n_boot: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> Interval:
+    """Percentile bootstrap CI of the mean of `values`; (None, None) when empty.
+
+    With `clusters` (one label per value, e.g. the goal's paper) whole clusters are
+    resampled: the cluster bootstrap, wider and honest when units of a cluster correlate.
+    """
     x = _arr(values)
     if x.size == 0:
         return None, None
+    if clusters is not None:
+        if len(clusters) != x.size:
+            raise ValueError("bootstrap_ci needs one cluster label per value")
+        return _percentiles(_weighted_means(x, cluster_weights(clusters, n_boot, seed)), level)
     means = x[_resample_indices(x.size, n_boot, seed)].mean(axis=1)
     return _percentiles(means, level)
 
@@ -100,14 +142,20 @@ def win_rate(a: Sequence[float], b: Sequence[float]) -> WinRate:
 
 
 def win_rate_ci(
-    a: Sequence[float], b: Sequence[float], *, n_boot: int = 2000, level: float = 0.95, seed: int = 0
+    a: Sequence[float],
+    b: Sequence[float],
+    *,
+    clusters: Sequence[Hashable] | None = None,
+    n_boot: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
 ) -> Interval:
-    """Bootstrap CI of the win rate (ties half), resampling units."""
+    """Bootstrap CI of the win rate (ties half), resampling units (or whole `clusters` of units)."""
     s = _signs(*_paired(a, b))
     if s.size == 0:
         return None, None
     points = np.where(s > 0, 1.0, np.where(s == 0, 0.5, 0.0))
-    return bootstrap_ci(points, n_boot=n_boot, level=level, seed=seed)
+    return bootstrap_ci(points, clusters=clusters, n_boot=n_boot, level=level, seed=seed)
 
 
 def sign_test(a: Sequence[float], b: Sequence[float]) -> float | None:
@@ -147,14 +195,24 @@ def relative_improvement(a: Sequence[float], b: Sequence[float]) -> float | None
 
 
 def relative_improvement_ci(
-    a: Sequence[float], b: Sequence[float], *, n_boot: int = 2000, level: float = 0.95, seed: int = 0
+    a: Sequence[float],
+    b: Sequence[float],
+    *,
+    clusters: Sequence[Hashable] | None = None,
+    n_boot: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
 ) -> Interval:
-    """Paired percentile bootstrap CI of the relative improvement, resampling units together."""
+    """Paired percentile bootstrap CI of the relative improvement, resampling units (or `clusters`) together."""
     x, y = _paired(a, b)
     if x.size == 0:
         return None, None
-    idx = _resample_indices(x.size, n_boot, seed)
-    ma, mb = x[idx].mean(axis=1), y[idx].mean(axis=1)
+    if clusters is not None:
+        w = cluster_weights(clusters, n_boot, seed)
+        ma, mb = _weighted_means(x, w), _weighted_means(y, w)
+    else:
+        idx = _resample_indices(x.size, n_boot, seed)
+        ma, mb = x[idx].mean(axis=1), y[idx].mean(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(np.abs(mb) > TIE_TOL, (ma - mb) / mb, np.nan)
     return _percentiles(ratio, level)
@@ -167,7 +225,7 @@ def cohen_kappa(x: Sequence[Hashable], y: Sequence[Hashable]) -> float | None:
     n = len(x)
     if n == 0:
         return None
-    observed = sum(p == q for p, q in zip(x, y)) / n
+    observed = sum(p == q for p, q in zip(x, y, strict=True)) / n
     cx, cy = Counter(x), Counter(y)
     expected = sum(cx[c] * cy[c] for c in cx) / (n * n)
     if expected >= 1.0 - 1e-12:
@@ -209,3 +267,61 @@ def fleiss_kappa_table(table: Sequence[Sequence[int]]) -> float | None:
     counts = np.asarray(table, dtype=int)
     units = [[c for c, k in enumerate(row) for _ in range(k)] for row in counts]
     return fleiss_kappa(units)
+
+
+def binary_agreement(reference: Sequence[bool], predicted: Sequence[bool]) -> dict[str, float | int | None]:
+    """Confusion matrix, precision and recall of both classes, macro F1 and Cohen's κ of `predicted` vs `reference`.
+
+    The positive class is True. A class's precision (recall) is None when nothing was
+    predicted (is labelled) in it; its F1 is then 0, so macro F1 penalises a one-class judge.
+    """
+    if len(reference) != len(predicted):
+        raise ValueError("binary_agreement needs two label lists of the same length")
+    tp = sum(r and p for r, p in zip(reference, predicted, strict=True))
+    tn = sum(not r and not p for r, p in zip(reference, predicted, strict=True))
+    fp = sum(not r and p for r, p in zip(reference, predicted, strict=True))
+    fn = sum(r and not p for r, p in zip(reference, predicted, strict=True))
+
+    def _ratio(a: int, b: int) -> float | None:
+        return a / b if b else None
+
+    def _f1(p: float | None, r: float | None) -> float:
+        return 2 * p * r / (p + r) if p and r else 0.0
+
+    out: dict[str, float | int | None] = {"n": len(reference), "tp": tp, "fn": fn, "fp": fp, "tn": tn}
+    out["precision_pos"], out["recall_pos"] = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+    out["precision_neg"], out["recall_neg"] = _ratio(tn, tn + fn), _ratio(tn, tn + fp)
+    p_pos, r_pos = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+    p_neg, r_neg = _ratio(tn, tn + fn), _ratio(tn, tn + fp)
+    f1s = [_f1(p_pos, r_pos), _f1(p_neg, r_neg)]
+    out["macro_f1"] = sum(f1s) / 2 if reference else None
+    out["kappa"] = cohen_kappa(list(reference), list(predicted))
+    return out
+
+
+def krippendorff_alpha(units: Sequence[Sequence[Hashable]]) -> float | None:
+    """Krippendorff's α for nominal labels; each unit lists its raters' labels (missing ones left out).
+
+    α = 1 − D_o / D_e from the coincidence matrix (Krippendorff 2011): units with fewer
+    than two labels are not pairable and drop out; None when every label is the same.
+    """
+    units = [list(u) for u in units if len(u) >= 2]
+    if not units:
+        return None
+    coincidence: dict[tuple[Hashable, Hashable], float] = defaultdict(float)
+    for u in units:
+        m = len(u)
+        counts = Counter(u)
+        for c, nc in counts.items():
+            for k, nk in counts.items():
+                pairs = nc * (nk - 1) if c == k else nc * nk
+                coincidence[(c, k)] += pairs / (m - 1)
+    n_c: dict[Hashable, float] = defaultdict(float)
+    for (c, _k), v in coincidence.items():
+        n_c[c] += v
+    n = sum(n_c.values())
+    observed = sum(v for (c, k), v in coincidence.items() if c != k)
+    expected = (n * n - sum(v * v for v in n_c.values())) / (n - 1)
+    if expected <= 1e-12:
+        return None
+    return 1.0 - observed / expected

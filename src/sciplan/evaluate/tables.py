@@ -2,14 +2,20 @@
 
 | table | one row per |
 |---|---|
-| `scores` | model × domain × judge (and the jury): mean score over goals, bootstrap CI |
+| `scores` | model × domain × judge (and the jury): mean score over goals, bootstrap CI (its method in `ci_method`) |
 | `goal_scores` | goal × model × judge (and the jury): the score every statistic starts from |
 | `wins` | model × domain × judge vs the baseline: win rate (ties half), CI, sign test, Wilcoxon |
 | `win_matrix` | ordered pair of models: jury win rate of the first over the second |
 | `improvement` | model × domain × judge vs the baseline: (A − B) / B with a paired bootstrap CI |
 | `guidelines` | model × judge × guideline: share of item verdicts that violate it |
 | `items` | goal × rubric item × model × judge: share of verdicts that satisfy it |
-| `agreement` | judge pair (Cohen's κ) and all judges (Fleiss' κ) on item verdicts |
+| `agreement` | judge pair (Cohen's κ) and all judges (Fleiss' κ, Krippendorff's α) on item verdicts |
+| `judges` | judge: grades, failed grades, parse rate |
+| `ranking` | model (with more than two): Bradley–Terry rating on the Elo scale, bootstrap CI |
+| `pairwise` | pairwise judge × model vs the baseline, both orders: win rate, order agreement, first-shown wins |
+
+Every interval resamples whole papers by default (`StatsConfig.resample`): a goal's
+paper is its cluster, since goals of one paper are not independent.
 | `human_agreement` | judge × label kind: agreement with human labels (when given) |
 """
 
@@ -18,19 +24,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from itertools import combinations
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from sciplan.evaluate.config import StatsConfig
 from sciplan.evaluate.frames import ALL, JURY, EvalData
+from sciplan.evaluate.judging import agreement_table, judge_table
+from sciplan.evaluate.ranking import ranking_table
 from sciplan.evaluate.stats import (
     bootstrap_ci,
-    cohen_kappa,
-    fleiss_kappa,
-    mean_pair_agreement,
     relative_improvement,
     relative_improvement_ci,
     sign_test,
@@ -40,9 +43,6 @@ from sciplan.evaluate.stats import (
 )
 
 __all__ = ["EvalTables", "build_tables", "write_tables"]
-
-AGREEMENT_COLUMNS = ["measure", "rater_a", "rater_b", "units", "agreement", "kappa", "plans", "score_pearson"]
-
 
 @dataclass
 class EvalTables:
@@ -56,6 +56,9 @@ class EvalTables:
     guidelines: pd.DataFrame
     items: pd.DataFrame
     agreement: pd.DataFrame
+    judges: pd.DataFrame | None = None
+    ranking: pd.DataFrame | None = None
+    pairwise: pd.DataFrame | None = None
     human_agreement: pd.DataFrame | None = None
 
     def frames(self) -> dict[str, pd.DataFrame]:
@@ -88,16 +91,25 @@ def build_tables(
         guidelines=guideline_table(data, models, guideline_ids),
         items=item_table(data, models),
         agreement=agreement_table(data),
+        judges=judge_table(data),
+        ranking=ranking_table(data, models, stats),
         human_agreement=human_agreement,
     )
 
 
-def _ci_kwargs(stats: StatsConfig) -> dict:
-    return {"n_boot": stats.bootstrap, "level": stats.level, "seed": stats.seed}
+def _ci_kwargs(stats: StatsConfig, data: EvalData, goal_ids: Sequence[str]) -> dict:
+    clusters = data.clusters(goal_ids) if stats.resample == "papers" else None
+    return {"n_boot": stats.bootstrap, "level": stats.level, "seed": stats.seed, "clusters": clusters}
 
 
-SCORE_TABLE_COLUMNS = ["model", "domain", "judge", "goals", "mean", "ci_low", "ci_high", "mean_failed_as_0",
-                       "failed_grades"]
+def ci_method(stats: StatsConfig) -> str:
+    """How every interval of these tables was computed, in words (a column of each table with CIs)."""
+    unit = "papers (cluster bootstrap)" if stats.resample == "papers" else "goals"
+    return f"percentile bootstrap over {unit}, {stats.bootstrap} resamples, {stats.level:.0%}"
+
+
+SCORE_TABLE_COLUMNS = ["model", "domain", "judge", "goals", "mean", "ci_low", "ci_high", "ci_method",
+                       "mean_failed_as_0", "failed_grades"]
 
 
 def score_table(
@@ -110,11 +122,12 @@ def score_table(
         for domain in domains:
             t = data.goal_scores(judge, domain)
             for model in models:
-                values = t[model].dropna().to_numpy() if model in t else np.array([])
+                col = t[model].dropna() if model in t else pd.Series(dtype=float)
+                values = col.to_numpy()
                 sel = s[(s.judge == judge) & (s.model == model) & ((s.domain == domain) if domain != ALL else True)]
                 if values.size == 0 and sel.empty:
                     continue
-                lo, hi = bootstrap_ci(values, **_ci_kwargs(stats))
+                lo, hi = bootstrap_ci(values, **_ci_kwargs(stats, data, list(col.index)))
                 # The same mean with failed grades counted as 0 (mean over samples, then goals).
                 as_zero = sel.groupby("goal_id").score_failed_as_0.mean()
                 rows.append(
@@ -126,6 +139,7 @@ def score_table(
                         "mean": float(values.mean()) if values.size else None,
                         "ci_low": lo,
                         "ci_high": hi,
+                        "ci_method": ci_method(stats),
                         "mean_failed_as_0": float(as_zero.mean()) if not as_zero.empty else None,
                         # The jury row counts the failed grades of all judges.
                         "failed_grades": int(sel.failed.sum()),
@@ -161,11 +175,11 @@ def win_table(data: EvalData, models, baseline, judges, domains, stats: StatsCon
     """Per-goal win rate of each model over the baseline (ties half), CI, sign and Wilcoxon p."""
     rows = []
     for model, judge, domain in _comparisons(models, baseline, judges, domains):
-        a, b = data.paired(model, baseline, judge, domain)
+        a, b, ids = data.paired_goals(model, baseline, judge, domain)
         if a.size == 0:
             continue
         w = win_rate(a, b)
-        lo, hi = win_rate_ci(a, b, **_ci_kwargs(stats))
+        lo, hi = win_rate_ci(a, b, **_ci_kwargs(stats, data, ids))
         rows.append(
             {
                 "model": model,
@@ -179,6 +193,7 @@ def win_table(data: EvalData, models, baseline, judges, domains, stats: StatsCon
                 "win_rate": w.rate,
                 "ci_low": lo,
                 "ci_high": hi,
+                "ci_method": ci_method(stats),
                 "sign_p": sign_test(a, b),
                 "wilcoxon_p": wilcoxon_test(a, b),
             }
@@ -195,6 +210,7 @@ def win_table(data: EvalData, models, baseline, judges, domains, stats: StatsCon
         "win_rate",
         "ci_low",
         "ci_high",
+        "ci_method",
         "sign_p",
         "wilcoxon_p",
     ]
@@ -218,10 +234,10 @@ def improvement_table(data: EvalData, models, baseline, judges, domains, stats: 
     """Relative improvement (A − B) / B of each model over the baseline, paired bootstrap CI."""
     rows = []
     for model, judge, domain in _comparisons(models, baseline, judges, domains):
-        a, b = data.paired(model, baseline, judge, domain)
+        a, b, ids = data.paired_goals(model, baseline, judge, domain)
         if a.size == 0:
             continue
-        lo, hi = relative_improvement_ci(a, b, **_ci_kwargs(stats))
+        lo, hi = relative_improvement_ci(a, b, **_ci_kwargs(stats, data, ids))
         rows.append(
             {
                 "model": model,
@@ -234,6 +250,7 @@ def improvement_table(data: EvalData, models, baseline, judges, domains, stats: 
                 "relative_improvement": relative_improvement(a, b),
                 "ci_low": lo,
                 "ci_high": hi,
+                "ci_method": ci_method(stats),
             }
         )
     cols = [
@@ -247,6 +264,7 @@ def improvement_table(data: EvalData, models, baseline, judges, domains, stats: 
         "relative_improvement",
         "ci_low",
         "ci_high",
+        "ci_method",
     ]
     return pd.DataFrame(rows, columns=cols)
 
@@ -295,64 +313,6 @@ def item_table(data: EvalData, models: list[str]) -> pd.DataFrame:
     jury["judge"] = JURY
     out = pd.concat([per_judge, jury[per_judge.columns]], ignore_index=True)
     return out.sort_values(["goal_id", "index", "model", "judge"], kind="stable")[cols].reset_index(drop=True)
-
-
-def judge_labels(data: EvalData) -> pd.DataFrame:
-    """One verdict per (plan, item, judge): the majority of that judge's grades (exact halves dropped)."""
-    it = data.items
-    if it.empty:
-        return pd.DataFrame(columns=["plan_id", "index", "judge", "satisfied"])
-    share = it.groupby(["plan_id", "index", "judge"], as_index=False).satisfied.mean()
-    share = share[share.satisfied != 0.5]
-    share["satisfied"] = share.satisfied > 0.5
-    return share
-
-
-def agreement_table(data: EvalData) -> pd.DataFrame:
-    """Inter-judge agreement on item verdicts: Fleiss' κ over all judges, Cohen's κ per pair."""
-    judges = data.judges
-    labels = judge_labels(data)
-    if len(judges) < 2 or labels.empty:
-        return pd.DataFrame(columns=AGREEMENT_COLUMNS)
-    wide = labels.pivot_table(index=["plan_id", "index"], columns="judge", values="satisfied", aggfunc="first")
-    units = [[bool(v) for v in row if not pd.isna(v)] for row in wide.itertuples(index=False)]
-    units = [u for u in units if len(u) >= 2]
-    rows = [
-        {
-            "measure": "fleiss_kappa",
-            "rater_a": "all judges",
-            "rater_b": None,
-            "units": len(units),
-            "agreement": mean_pair_agreement(units),
-            "kappa": fleiss_kappa(units),
-            "plans": None,
-            "score_pearson": None,
-        }
-    ]
-    s = data.scores
-    plan_scores = s[s.judge != JURY].pivot_table(index="plan_id", columns="judge", values="score", aggfunc="mean")
-    for a, b in combinations(judges, 2):
-        both = wide[[a, b]].dropna() if a in wide and b in wide else pd.DataFrame()
-        x, y = (both[a].astype(bool).tolist(), both[b].astype(bool).tolist()) if not both.empty else ([], [])
-        sc = plan_scores[[a, b]].dropna() if a in plan_scores and b in plan_scores else pd.DataFrame()
-        r = None
-        if len(sc) >= 3 and sc[a].std() > 0 and sc[b].std() > 0:
-            r = float(np.corrcoef(sc[a], sc[b])[0, 1])
-        rows.append(
-            {
-                "measure": "cohen_kappa",
-                "rater_a": a,
-                "rater_b": b,
-                "units": len(x),
-                "agreement": (sum(p == q for p, q in zip(x, y)) / len(x)) if x else None,
-                "kappa": cohen_kappa(x, y),
-                "plans": len(sc),
-                "score_pearson": r,
-            }
-        )
-    out = pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
-    out["plans"] = out["plans"].astype("Int64")
-    return out
 
 
 def _jsonable(df: pd.DataFrame) -> list[dict]:

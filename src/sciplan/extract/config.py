@@ -89,6 +89,9 @@ class CreatorConfig(_Config):
     # Write the goal from background/introduction and the rubric from method/experiments.
     leakage_aware: bool = False
     context: ContextConfig = Field(default_factory=ContextConfig)
+    # Pitfall items per candidate (mistakes a plan for this goal must not make), kept beside
+    # the selected rubric with weight -1 (HealthBench-style negative points); 0: none, as in the paper.
+    pitfalls: int = Field(0, ge=0, le=5)
 
 
 class SelectorConfig(_Config):

@@ -39,6 +39,8 @@ class Candidate(BaseModel):
     goal: str
     rubric: list[str] = Field(default_factory=list)
     reference: str
+    # Mistakes a plan for this goal must not make (scored with negative weight); [] unless asked for.
+    pitfalls: list[str] = Field(default_factory=list)
 
 
 @dataclass
@@ -57,7 +59,7 @@ def creator_messages(paper: Paper, config: CreatorConfig) -> tuple[list[Message]
     system = render(
         "extract/creator_system.j2", n=cfg.candidates, goal_chars=cfg.goal_chars, item_chars=cfg.item_chars,
         min_items=min(cfg.min_items, cfg.max_items), max_items=cfg.max_items, reference_chars=cfg.reference_chars,
-        leakage_aware=cfg.leakage_aware,
+        leakage_aware=cfg.leakage_aware, pitfalls=cfg.pitfalls,
     )
     if cfg.leakage_aware:
         goal_part, rubric_part = split_context(paper, cfg.context)
@@ -96,6 +98,13 @@ def _trim(text: str, limit: int) -> str:
     return cut[:space] if space >= limit * 0.6 else cut
 
 
+def with_pitfalls(rubric: list[str], pitfalls: list[str]) -> dict[str, list]:
+    """`Goal` fields for a rubric plus pitfall items: the pitfalls last, at weight −1 (plain rubric: no weights)."""
+    if not pitfalls:
+        return {"rubric": list(rubric)}
+    return {"rubric": [*rubric, *pitfalls], "weights": [1.0] * len(rubric) + [-1.0] * len(pitfalls)}
+
+
 def clean_candidates(paper_id: str, raw: list[CandidateOut],
                      config: CreatorConfig) -> tuple[list[Candidate], list[str]]:
     """Trimmed, de-duplicated candidates, and a reason for each one dropped."""
@@ -115,6 +124,13 @@ def clean_candidates(paper_id: str, raw: list[CandidateOut],
                 seen.add(key)
                 items.append(text)
         items = items[: cfg.max_items]
+        pitfalls = []
+        for item in c.pitfalls:
+            text = _trim(item, cfg.item_chars)
+            if _has_words(text) and text.lower().strip(" .") not in seen:
+                seen.add(text.lower().strip(" ."))
+                pitfalls.append(text)
+        pitfalls = pitfalls[: cfg.pitfalls]
         if len(goal) < cfg.min_goal_chars or not _has_words(goal):
             dropped.append(f"candidate {i}: goal shorter than {cfg.min_goal_chars} characters or without words")
         elif len(reference) < cfg.min_reference_chars or not _has_words(reference):
@@ -127,7 +143,7 @@ def clean_candidates(paper_id: str, raw: list[CandidateOut],
         else:
             seen_goals.add(goal.lower())
             out.append(Candidate(id=make_id("candidate", paper_id, i, goal), paper_id=paper_id, index=i, goal=goal,
-                                 rubric=items, reference=reference))
+                                 rubric=items, reference=reference, pitfalls=pitfalls))
     return out, dropped
 
 
@@ -137,7 +153,8 @@ async def create_candidates(model: Model, paper: Paper, config: CreatorConfig) -
     messages, summary = creator_messages(paper, cfg)
     # Bounded arrays and strings: constrained decoding cannot ramble until max_tokens.
     output = creator_answer(cfg.candidates, min(cfg.min_items, cfg.max_items), cfg.max_items, cfg.goal_chars,
-                            cfg.item_chars, cfg.reference_chars, cfg.min_goal_chars, cfg.min_reference_chars)
+                            cfg.item_chars, cfg.reference_chars, cfg.min_goal_chars, cfg.min_reference_chars,
+                            cfg.pitfalls)
     res = await model.generate_structured(messages, output, max_tokens=cfg.max_tokens, temperature=cfg.temperature,
                                           seed=cfg.seed, retries=cfg.retries)
     if res.value is None:

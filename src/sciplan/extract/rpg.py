@@ -157,8 +157,13 @@ def goal_from_row(row: Mapping[str, Any], *, config: str | None = None, split: s
 
 
 def goal_to_row(goal: Goal) -> dict[str, Any]:
-    """The released row of a goal: `Goal`, `Rubric`, `Reference solution`, `article_id`."""
-    return {"Goal": goal.text, "Rubric": list(goal.rubric), "Reference solution": goal.reference or "",
+    """The released row of a goal: `Goal`, `Rubric`, `Reference solution`, `article_id`.
+
+    The released schema has plain (positive) items only: pitfall items (negative weight)
+    are left out, since read back as plain strings they would count as things to do.
+    """
+    rubric = [t for t, w in zip(goal.rubric, goal.item_weights(), strict=True) if w > 0]
+    return {"Goal": goal.text, "Rubric": rubric, "Reference solution": goal.reference or "",
             "article_id": goal.paper_id or ""}
 
 

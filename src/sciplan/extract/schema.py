@@ -37,8 +37,9 @@ class CandidateOut(BaseModel):
     goal: str
     rubric: list[str]
     reference: str
+    pitfalls: list[str] = Field(default_factory=list)
 
-    @field_validator("rubric", mode="before")
+    @field_validator("rubric", "pitfalls", mode="before")
     @classmethod
     def _items(cls, value: Any) -> Any:
         # Prompt-only backends answer a rubric as one string, or as objects with a text.
@@ -54,7 +55,7 @@ class _CreatorBase(BoundedAnswer):
     candidates: list[CandidateOut]
 
     @model_validator(mode="after")
-    def _some(self) -> "_CreatorBase":
+    def _some(self) -> _CreatorBase:
         if not self.candidates:
             raise ValueError("no candidate: give at least one {goal, rubric, reference}")
         return self
@@ -62,8 +63,9 @@ class _CreatorBase(BoundedAnswer):
 
 @lru_cache(maxsize=64)
 def creator_answer(n: int, min_items: int, max_items: int, goal_chars: int, item_chars: int,
-                   reference_chars: int, min_goal_chars: int = 1, min_reference_chars: int = 1) -> type[BoundedAnswer]:
-    """The creator's answer: 1..n candidates, each a goal, min..max rubric items and a reference.
+                   reference_chars: int, min_goal_chars: int = 1, min_reference_chars: int = 1,
+                   pitfalls: int = 0) -> type[BoundedAnswer]:
+    """The creator's answer: 1..n candidates, each a goal, min..max rubric items, a reference (and 0..pitfalls pitfalls).
 
     The minimum lengths go into the schema too, so constrained decoding cannot stop a
     goal or a reference before it is long enough to be kept.
@@ -73,6 +75,7 @@ def creator_answer(n: int, min_items: int, max_items: int, goal_chars: int, item
         "rubric": {"type": "array", "items": _string(item_chars, 1), "minItems": min(min_items, max_items),
                    "maxItems": max_items},
         "reference": _string(reference_chars, min(max(1, min_reference_chars), reference_chars)),
+        **({"pitfalls": {"type": "array", "items": _string(item_chars, 1), "maxItems": pitfalls}} if pitfalls else {}),
     })
     model = create_model("CreatorAnswer", __base__=_CreatorBase)
     model.bounded_schema = _object({"candidates": {"type": "array", "items": candidate, "minItems": 1, "maxItems": n}})
@@ -81,7 +84,7 @@ def creator_answer(n: int, min_items: int, max_items: int, goal_chars: int, item
 
 class _IndexedBase(BoundedAnswer):
     @model_validator(mode="after")
-    def _some_unit_judged(self) -> "_IndexedBase":
+    def _some_unit_judged(self) -> _IndexedBase:
         n = type(self).n_units
         if not any(1 <= v.index <= n for v in self.items):  # type: ignore[attr-defined]
             raise ValueError(f"no answer for any of the {n} items: give one per item, index 1 to {n}")

@@ -28,7 +28,7 @@ from pydantic import Field
 
 from sciplan.errors import SciplanError
 from sciplan.extract.config import ExtractConfig
-from sciplan.extract.creator import create_candidates
+from sciplan.extract.creator import create_candidates, with_pitfalls
 from sciplan.extract.dedup import DuplicateIndex
 from sciplan.extract.embeddings import Embedder, get_embedder
 from sciplan.extract.leakage import check_leakage
@@ -67,7 +67,7 @@ class ExtractPaths:
     log: Path
 
     @classmethod
-    def beside(cls, goals: str | Path) -> "ExtractPaths":
+    def beside(cls, goals: str | Path) -> ExtractPaths:
         """The standard file names next to a goals file."""
         g = Path(goals)
         prefix = "" if g.stem == "goals" else f"{g.stem}."
@@ -81,7 +81,7 @@ class ProgressSink(Protocol):
 
     def start(self, total: int, skipped: int) -> None: ...
 
-    def advance(self, paper: Paper, entry: "PaperLog") -> None: ...
+    def advance(self, paper: Paper, entry: PaperLog) -> None: ...
 
 
 class PaperLog(Record):
@@ -169,8 +169,8 @@ class ExtractResult:
 
 def _candidate_record(paper: Paper, sc: ScoredCandidate, selected: bool) -> Goal:
     c = sc.candidate
-    return Goal(id=c.id, paper_id=paper.id, domain=paper.domain, text=c.goal, rubric=sc.kept or c.rubric,
-                reference=c.reference, scores=dict(sc.scores), date=paper.date,
+    return Goal(id=c.id, paper_id=paper.id, domain=paper.domain, text=c.goal,
+                **with_pitfalls(sc.kept or c.rubric, c.pitfalls), reference=c.reference, scores=dict(sc.scores), date=paper.date,
                 meta={"candidate": c.index, "selected": selected, "dropped": sc.dropped, "errors": sc.errors,
                       "preliminary_rubric": c.rubric, "items": [i.as_dict() for i in sc.items],
                       "checks": sc.checks_dict(), "reference_grade": _grade_summary(sc)})
@@ -324,7 +324,7 @@ async def _make_goal(paper: Paper, best: ScoredCandidate, cfg: ExtractConfig, se
             rubric = keep or [min(leaks, key=lambda lk: lk.similarity).item]
             meta["leakage"]["dropped"] = [lk.item for lk in leaks if lk.item not in rubric]
     return Goal(id=make_id("goal", paper.id, c.goal), paper_id=paper.id, domain=paper.domain, text=c.goal,
-                rubric=rubric, reference=c.reference, scores=scores, date=paper.date, meta=meta)
+                **with_pitfalls(rubric, c.pitfalls), reference=c.reference, scores=scores, date=paper.date, meta=meta)
 
 
 def run_extract(

@@ -12,6 +12,7 @@ from sciplan.grade.guidelines import GuidelineSet, load_guidelines
 from sciplan.grade.injection import REMOVED, Scan, scan_plan
 from sciplan.grade.prompt import GradePrompt, build_prompt, context_for, reference_mode
 from sciplan.grade.variant import Answer, AnswerFormat, GradeContext, variant_for
+from sciplan.grade.weights import rescore
 from sciplan.llm import (
     LLMError,
     Message,
@@ -145,6 +146,9 @@ class Grader:
         if answer is None:
             return self._failed(grade, f"no valid verdict after {grade.attempts} attempt(s): {error}")
         self.variant.apply(answer, ctx, grade)
+        if ctx.view != "guidelines":
+            # Weighted and pitfall items score by HealthBench's rule (a plain rubric is unchanged).
+            grade = rescore(goal, grade)[0]
         return grade
 
     async def _ask_schema(self, messages: list[Message], ctx: GradeContext, grade: Grade) -> tuple[Answer | None, str]:

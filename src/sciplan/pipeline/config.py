@@ -28,12 +28,13 @@ __all__ = [
     "ExtractStep",
     "TrainStep",
     "EvaluateStep",
+    "MetaevalStep",
     "PipelineConfig",
     "load_pipeline_config",
 ]
 
-StageName = Literal["ingest", "extract", "train", "evaluate"]
-STAGES: tuple[StageName, ...] = ("ingest", "extract", "train", "evaluate")
+StageName = Literal["ingest", "extract", "train", "evaluate", "metaeval"]
+STAGES: tuple[StageName, ...] = ("ingest", "extract", "train", "evaluate", "metaeval")
 
 
 class _Step(BaseModel):
@@ -76,6 +77,14 @@ class EvaluateStep(_Step):
     goals: Literal["heldout", "extracted"] | Path = "heldout"
 
 
+class MetaevalStep(_Step):
+    """The grader's metaeval on goals with references; its section joins the evaluation report."""
+
+    config: Path | None = None
+    # `heldout`: the training run's held-out goals (else the extracted goals); or a goals file.
+    goals: Literal["heldout", "extracted"] | Path = "heldout"
+
+
 class PipelineConfig(_Step):
     """One run of the loop: papers -> goals -> trained policy -> evaluation report."""
 
@@ -86,6 +95,7 @@ class PipelineConfig(_Step):
     extract: ExtractStep | None = None
     train: TrainStep | None = None
     evaluate: EvaluateStep | None = None
+    metaeval: MetaevalStep | None = None
     # The file this config was read from (set by the loader).
     source: Path | None = None
 
@@ -121,4 +131,8 @@ def load_pipeline_config(path: str | os.PathLike[str], **overrides: object) -> P
         cfg.evaluate.config = _relative(base, cfg.evaluate.config)
         if isinstance(cfg.evaluate.goals, Path):
             cfg.evaluate.goals = _relative(base, cfg.evaluate.goals)
+    if cfg.metaeval is not None:
+        cfg.metaeval.config = _relative(base, cfg.metaeval.config)
+        if isinstance(cfg.metaeval.goals, Path):
+            cfg.metaeval.goals = _relative(base, cfg.metaeval.goals) or cfg.metaeval.goals
     return cfg

@@ -288,8 +288,14 @@ def _stage_key(ctx: _Context, name: StageName) -> list[Any]:
     return key
 
 
+def _metaeval(ctx: _Context, report: StageReport) -> None:
+    from sciplan.pipeline.metaeval_stage import run_metaeval_stage
+
+    run_metaeval_stage(ctx, report)
+
+
 _RUNNERS: dict[str, Callable[[_Context, StageReport], None]] = {
-    "ingest": _ingest, "extract": _extract, "train": _train, "evaluate": _evaluate,
+    "ingest": _ingest, "extract": _extract, "train": _train, "evaluate": _evaluate, "metaeval": _metaeval,
 }
 
 

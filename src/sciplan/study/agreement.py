@@ -31,7 +31,7 @@ from pydantic import BaseModel
 
 from sciplan.evaluate.frames import JURY, EvalData, item_verdicts
 from sciplan.evaluate.humans import HumanItem, HumanLabels, HumanPreference, human_agreement
-from sciplan.evaluate.stats import cohen_kappa, fleiss_kappa, mean_pair_agreement
+from sciplan.evaluate.stats import cohen_kappa, fleiss_kappa, krippendorff_alpha, mean_pair_agreement
 from sciplan.records import Goal, Grade, Plan
 from sciplan.study.annotation import Annotation
 
@@ -50,15 +50,16 @@ __all__ = [
 
 
 class Agreement(BaseModel):
-    """Agreement over `n` units: raw agreement and chance-corrected κ (None when undefined)."""
+    """Agreement over `n` units: raw agreement, chance-corrected κ and (among annotators) Krippendorff's α."""
 
     n: int = 0
     agreement: float | None = None
     kappa: float | None = None
+    alpha: float | None = None
 
 
 class InterAnnotator(BaseModel):
-    """Agreement among annotators who saw the same goal (Fleiss' κ, any number of raters per unit)."""
+    """Agreement among annotators who saw the same goal (Fleiss' κ and Krippendorff's α, any number of raters per unit)."""
 
     goals: int = 0
     preference: Agreement = Agreement()
@@ -79,7 +80,9 @@ class JudgeAgreement(BaseModel):
 
 def _multi(units: list[list[Hashable]]) -> Agreement:
     units = [u for u in units if len(u) >= 2]
-    return Agreement(n=len(units), agreement=mean_pair_agreement(units), kappa=fleiss_kappa(units))
+    return Agreement(
+        n=len(units), agreement=mean_pair_agreement(units), kappa=fleiss_kappa(units), alpha=krippendorff_alpha(units)
+    )
 
 
 def inter_annotator(annotations: list[Annotation]) -> InterAnnotator:

@@ -2,7 +2,10 @@
 
 Units: each submitted annotation counts once. Because a goal seen by several annotators
 gives correlated annotations, the preference is also tested per goal (the goal's majority
-preference; goals with a split vote are left out).
+preference; goals with a split vote are left out). A tie answer (where the study offers
+one) is counted and left out of the binomial tests. Attention items are left out of every
+statistic; each annotator's pass rate on them is reported. Position bias is how often the
+plan shown on the left won, tested against 1/2.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sciplan.study.agreement import (
 from sciplan.study.annotation import Annotation
 
 __all__ = [
+    "AttentionPass",
     "Proportion",
     "Scores",
     "RubricStats",
@@ -74,6 +78,15 @@ class RubricStats(BaseModel):
     items_approved: float | None = None
 
 
+class AttentionPass(BaseModel):
+    """One annotator's answers on the attention items: how many they passed (preferred the clean plan)."""
+
+    annotator: str
+    items: int
+    passed: int
+    rate: float | None = None
+
+
 class StudyReport(BaseModel):
     """Everything `sciplan study analyze` reports."""
 
@@ -84,6 +97,11 @@ class StudyReport(BaseModel):
     annotators: int = 0
     preference: Proportion
     preference_by_goal: Proportion
+    # Tie answers (left out of the preference tests).
+    ties: int = 0
+    # How often the plan shown on the left (Plan 1) was preferred, against 1/2.
+    position_bias: Proportion = Proportion(n=0, k=0)
+    attention: list[AttentionPass] = Field(default_factory=list)
     scores: Scores
     rubric: RubricStats
     minutes_median: float | None = None
@@ -157,6 +175,17 @@ def rubric_stats(annotations: list[Annotation]) -> RubricStats:
     )
 
 
+def attention_passes(annotations: list[Annotation]) -> list[AttentionPass]:
+    """Each annotator's pass rate on the attention items they answered (a tie or no answer fails)."""
+    by: dict[str, list[bool]] = defaultdict(list)
+    for a in annotations:
+        if a.attention is not None:
+            by[a.annotator].append(a.preference == a.attention)
+    return [
+        AttentionPass(annotator=who, items=len(v), passed=sum(v), rate=sum(v) / len(v)) for who, v in sorted(by.items())
+    ]
+
+
 def analyze(
     annotations: list[Annotation],
     grades: list[Grade] | None = None,
@@ -164,12 +193,14 @@ def analyze(
     confidence: float = 0.95,
 ) -> StudyReport:
     """The study's statistics from its annotations (submitted ones unless `include_started`)."""
-    used = [a for a in annotations if a.status == "done" or (include_started and a.status == "started")]
-    prefs = [a.preference for a in used if a.preference]
+    answered = [a for a in annotations if a.status == "done" or (include_started and a.status == "started")]
+    used = [a for a in answered if a.attention is None]
+    prefs = [a.preference for a in used if a.preference in ("a", "b")]
     by_goal: dict[str, list[str]] = defaultdict(list)
     for a in used:
-        if a.preference:
+        if a.preference in ("a", "b"):
             by_goal[a.goal_id].append(a.preference)
+    left_wins = sum(a.preference == a.left_arm for a in used if a.preference in ("a", "b"))
     majorities = ["a" if v.count("a") > v.count("b") else "b" for v in by_goal.values() if v.count("a") != v.count("b")]
     minutes = [a.time_spent_ms / 60000 for a in used if a.status == "done" and a.time_spent_ms > 0]
     return StudyReport(
@@ -180,6 +211,9 @@ def analyze(
         annotators=len({a.annotator for a in used}),
         preference=preference_test(prefs.count("a"), len(prefs), confidence),
         preference_by_goal=preference_test(majorities.count("a"), len(majorities), confidence),
+        ties=sum(a.preference == "tie" for a in used),
+        position_bias=preference_test(left_wins, len(prefs), confidence),
+        attention=attention_passes(answered),
         scores=score_stats([(a.score_a, a.score_b) for a in used if a.score_a is not None and a.score_b is not None]),
         rubric=rubric_stats(used),
         minutes_median=statistics.median(minutes) if minutes else None,

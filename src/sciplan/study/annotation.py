@@ -11,9 +11,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Arm", "Status", "ItemAnswer", "Answer", "Annotation", "SCORE_MIN", "SCORE_MAX"]
+__all__ = ["Arm", "Preference", "Status", "ItemAnswer", "Answer", "Annotation", "SCORE_MIN", "SCORE_MAX"]
 
 Arm = Literal["a", "b"]
+# "tie" only where the study offers it (`StudyConfig.allow_tie`).
+Preference = Literal["a", "b", "tie"]
 Status = Literal["new", "started", "done"]
 SCORE_MIN, SCORE_MAX = 1, 10
 
@@ -35,7 +37,7 @@ class Answer(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    preference: Arm | None = None
+    preference: Preference | None = None
     score_a: int | None = Field(None, ge=SCORE_MIN, le=SCORE_MAX)
     score_b: int | None = Field(None, ge=SCORE_MIN, le=SCORE_MAX)
     rationale: str = ""
@@ -68,6 +70,8 @@ class Annotation(Answer):
     model_b: str = ""
     # Which arm was shown on the left ("Plan 1").
     left_arm: Arm
+    # For an attention item: the arm an attentive annotator prefers (None: a real item).
+    attention: Arm | None = None
     status: Status = "new"
     opened_at: str | None = None
     updated_at: str | None = None

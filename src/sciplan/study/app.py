@@ -124,9 +124,12 @@ def _whole(raw: str, digits: int) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= digits else None
 
 
-def _answer_from_form(form: FormData, left_arm: str, n_items: int) -> Answer:
+def _answer_from_form(form: FormData, left_arm: str, n_items: int, allow_tie: bool = False) -> Answer:
     """The answers a form posts, from sides (left/right) to arms (a/b)."""
     arm = {"left": left_arm, "right": "b" if left_arm == "a" else "a"}
+    raw_pref = _text(form, "preference")
+    if raw_pref == "tie" and not allow_tie:
+        raise _Refused(422, "This study has no tie answer: choose Plan 1 or Plan 2.")
 
     def score(side: str) -> int | None:
         raw = _text(form, f"score_{side}").strip()
@@ -157,7 +160,7 @@ def _answer_from_form(form: FormData, left_arm: str, n_items: int) -> Answer:
         )
     scores = {arm["left"]: score("left"), arm["right"]: score("right")}
     return Answer(
-        preference=arm.get(_text(form, "preference")),
+        preference="tie" if raw_pref == "tie" else arm.get(raw_pref),
         score_a=scores["a"],
         score_b=scores["b"],
         rationale=rationale,
@@ -189,7 +192,7 @@ def _page_context(view: ItemView) -> dict:
         "rows": rows,
         "score_left": scores["left"],
         "score_right": scores["right"],
-        "preference": side.get(ans.preference) if ans.preference else None,
+        "preference": "tie" if ans.preference == "tie" else side.get(ans.preference) if ans.preference else None,
         "rationale": ans.rationale,
         "time_ms": ans.time_spent_ms,
         "status": view.status,
@@ -311,6 +314,7 @@ def create_app(store: StudyStore, serve_config: ServeConfig | None = None) -> Fa
             missing=missing,
             csrf=csrf_token(store.secret, who.token_hash),
             idle_after_ms=config.idle_after_s * 1000,
+            allow_tie=config.allow_tie,
             **_page_context(view),
         )
 
@@ -322,7 +326,7 @@ def create_app(store: StudyStore, serve_config: ServeConfig | None = None) -> Fa
         shape = await run_in_threadpool(store.shape, assignment_id, who.annotator_id or "")
         if shape is None:
             raise _Refused(404, "There is no such item among your assignments.")
-        answer = _answer_from_form(form, *shape)
+        answer = _answer_from_form(form, *shape, allow_tie=config.allow_tie)
         action = _text(form, "action") or "save"
         result = await run_in_threadpool(store.save, assignment_id, who.annotator_id or "", answer, action == "submit")
         assert result is not None  # ownership was checked just above

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["StudyConfig", "ServeConfig", "DEFAULT_INSTRUCTIONS"]
+__all__ = ["StudyConfig", "ServeConfig", "DEFAULT_INSTRUCTIONS", "DEFAULT_ATTENTION_TEXT"]
+
+DEFAULT_ATTENTION_TEXT = """Instead of the stated research goal, this plan studies an unrelated question (the nesting
+habits of garden snails) and does not respect any of the goal's stated constraints."""
 
 DEFAULT_INSTRUCTIONS = """\
 You will compare two research plans written for the same research goal. The plans are
@@ -36,6 +41,14 @@ class StudyConfig(BaseModel):
     base_url: str = "http://127.0.0.1:8000"
     # Time stops counting after this long without any keyboard, mouse or scroll activity.
     idle_after_s: int = Field(300, ge=10)
+    # Plans that name a model or lab or say they are an AI break the blinding: report them,
+    # refuse to create the study, or drop those goals from it.
+    blinding: Literal["report", "refuse", "drop"] = "report"
+    # Attention items shown to every annotator (a plan that visibly breaks the goal); 0: none.
+    attention_items: int = Field(0, ge=0, le=20)
+    attention_text: str = DEFAULT_ATTENTION_TEXT
+    # Offer "about the same" beside the two plans as a preference answer.
+    allow_tie: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> StudyConfig:

@@ -11,6 +11,8 @@ from sciplan.errors import SciplanError
 from sciplan.jsonl import JsonlReport, read_records
 from sciplan.records import Goal, Plan, make_id
 from sciplan.study.assign import assign
+from sciplan.study.attention import attention_pairs, with_attention
+from sciplan.study.blinding import check_pairs
 from sciplan.study.config import StudyConfig
 from sciplan.study.security import hash_token, new_secret, new_token
 from sciplan.study.store import StudyStore
@@ -28,6 +30,9 @@ class CreatedStudy:
     goals: int
     assignments: int
     skipped: list[str] = field(default_factory=list)
+    # Goals whose plans break the blinding, with what was found (`StudyConfig.blinding`).
+    flagged: dict[str, list[str]] = field(default_factory=dict)
+    attention: int = 0
 
 
 def login_link(base_url: str, token: str) -> str:
@@ -83,6 +88,19 @@ def create_study(
     pairs, skipped = pair_plans(goals, plans_a, plans_b)
     if not pairs:
         raise SciplanError("no goal has a plan in both plan files; nothing to study")
+    flags = check_pairs(pairs)
+    flagged = {gid: [f.describe() for f in fs] for gid, fs in flags.items()}
+    if flags and config.blinding == "refuse":
+        lines = [f"goal {gid}: {'; '.join(d)}" for gid, d in flagged.items()]
+        raise SciplanError(
+            f"{len(flags)} goals have plans that break the blinding (set blinding: drop to leave them out):\n"
+            + "\n".join(lines[:20])
+        )
+    if flags and config.blinding == "drop":
+        pairs = [p for p in pairs if p[0].id not in flags]
+        skipped += [f"goal {gid}: dropped, {'; '.join(d)}" for gid, d in flagged.items()]
+        if not pairs:
+            raise SciplanError("every goal's plans break the blinding; nothing to study")
     if config.limit is not None and len(pairs) > config.limit:
         keep = set(random.Random(config.seed).sample(range(len(pairs)), config.limit))
         pairs = [p for i, p in enumerate(pairs) if i in keep]
@@ -90,6 +108,9 @@ def create_study(
     tokens = {name: new_token() for name in names}
     annotators = [(make_id("annotator", name), name, hash_token(tokens[name])) for name in names]
     assignments = assign([g.id for g, _, _ in pairs], len(names), config.per_goal, seed=config.seed)
+    checks = attention_pairs(pairs, config.attention_items, config.attention_text, seed=config.seed)
+    assignments = with_attention(assignments, len(names), [g.id for g, _, _ in checks], seed=config.seed)
+    pairs = pairs + checks
     admin_token = new_token()
     StudyStore.create(
         db_path, config, pairs, annotators, assignments, hash_token(admin_token), new_secret(), force=force
@@ -98,9 +119,11 @@ def create_study(
         path=Path(db_path),
         admin_link=login_link(config.base_url, admin_token),
         links={name: login_link(config.base_url, tok) for name, tok in tokens.items()},
-        goals=len(pairs),
+        goals=len(pairs) - len(checks),
         assignments=len(assignments),
         skipped=skipped,
+        flagged=flagged if config.blinding == "report" else {},
+        attention=len(checks),
     )
 
 
@@ -109,7 +132,7 @@ def _read(path: str | os.PathLike[str], model: type, what: str, skipped: list[st
     if not p.is_file():
         raise SciplanError(f"{p}: no such {what} file")
     report = JsonlReport(p)
-    records = read_records(p, model, report)
+    records: list = read_records(p, model, report)
     skipped += [f"{p}:{line}: skipped ({why})" for line, why in report.bad_lines]
     if report.torn_tail:
         skipped.append(f"{p}: skipped a torn last line")

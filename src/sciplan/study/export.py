@@ -36,6 +36,7 @@ ANNOTATION_COLUMNS = [
     "model_a",
     "model_b",
     "left_arm",
+    "attention",
     "status",
     "preference",
     "score_a",

@@ -17,8 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sciplan.config import load_yaml
 from sciplan.errors import SciplanError
 from sciplan.grade.config import GraderConfig, RewardConfig
+from sciplan.grade.listwise import ListwiseConfig
+from sciplan.grade.weights import VetoConfig
 from sciplan.llm import ModelSettings
 from sciplan.plan import PlanConfig
+from sciplan.train.length_guard import LengthGuardSettings
+from sciplan.train.rubric_buffer import EvolvingRubricSettings
 
 __all__ = [
     "LoraSettings",
@@ -85,6 +89,8 @@ class GraderSettings(_Strict):
     model: str = "policy"
     settings: ModelSettings = Field(default_factory=lambda: ModelSettings(cache=False))
     grader: GraderConfig = Field(default_factory=GraderConfig)
+    # Grade each group in one listwise call instead (RULER-style relative scores; an ablation).
+    listwise: ListwiseConfig | None = None
     reward: RewardConfig = Field(default_factory=RewardConfig)
     # A grader that cannot be reached at all (its server died): the step's grading is
     # retried `outage_retries` times, `outage_wait` seconds apart; then `skip` records
@@ -214,12 +220,17 @@ class TrainConfig(_Strict):
 
     validation: ValidationSettings = Field(default_factory=ValidationSettings)
     monitors: MonitorSettings = Field(default_factory=MonitorSettings)
+    # Beyond the paper's reward (all off by default): item vetoes' floor, a length guard
+    # relative to the group, evolving rubrics (sciplan.train.shaping).
+    veto: VetoConfig = Field(default_factory=VetoConfig)
+    length_guard: LengthGuardSettings = Field(default_factory=LengthGuardSettings)
+    evolving_rubrics: EvolvingRubricSettings = Field(default_factory=EvolvingRubricSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     vllm: VllmSettings = Field(default_factory=VllmSettings)
     sft: SftSettings = Field(default_factory=SftSettings)
 
     @model_validator(mode="after")
-    def _batch_fits_groups(self) -> "TrainConfig":
+    def _batch_fits_groups(self) -> TrainConfig:
         completions = self.goals_per_step * self.num_generations
         if completions % self.gradient_accumulation_steps:
             raise ValueError(

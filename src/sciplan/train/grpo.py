@@ -18,6 +18,7 @@ from typing import Any
 
 from sciplan.errors import SciplanError
 from sciplan.grade import Grader, RubricReward
+from sciplan.grade.listwise import ListwiseGrader
 from sciplan.llm import get_model, stage
 from sciplan.records import Goal
 from sciplan.train.config import TrainConfig
@@ -27,6 +28,7 @@ from sciplan.train.monitors import HackingMonitor
 from sciplan.train.policy import frozen_grader_spec, load_policy, lora_config, save_trained
 from sciplan.train.progress import RichProgress
 from sciplan.train.result import TrainResult, latest_checkpoint, write_summary
+from sciplan.train.shaping import RewardShaping, buffer_callback
 from sciplan.train.step_reward import StepReward
 from sciplan.train.validation import ValidationCallback
 
@@ -41,7 +43,9 @@ def make_reward(config: TrainConfig, goals: list[Goal], tokenizer: Any = None, *
     spec = model or frozen_grader_spec(config.grader.model, config.policy.model)
     llm = get_model(spec, settings or config.grader.settings)
     llm.check_ready()  # a missing key or model file is one clear error now, not a failed step later
-    grader = Grader(llm, config.grader.grader, stage_name="train")
+    grader: Any = Grader(llm, config.grader.grader, stage_name="train")
+    if model is None and config.grader.listwise is not None:  # the training grader only, never the judge
+        grader = ListwiseGrader(llm, config.grader.listwise, stage_name="train")
     count = None
     if config.grader.reward.length_unit == "tokens":
         if tokenizer is None:
@@ -169,13 +173,18 @@ class GRPORun:
         self.metrics = MetricsLogger(self.out, config.logging, run_name=config.run, config=config.model_dump(mode="json"))
         self.monitor = HackingMonitor(config.monitors)
         all_goals = self.split.train + self.split.validation
-        self.reward = StepReward(make_reward(config, all_goals, tok), {g.id: g for g in all_goals}, config.grader,
-                                 metrics=self.metrics, monitor=self.monitor)
+        rubric_reward = make_reward(config, all_goals, tok)
+        self.shaping = RewardShaping(rubric_reward, length=config.length_guard, veto=config.veto,
+                                     evolving=config.evolving_rubrics)
+        self.reward = StepReward(rubric_reward, {g.id: g for g in all_goals}, config.grader,
+                                 metrics=self.metrics, monitor=self.monitor, shaping=self.shaping)
         order = mixture_order(self.split.train, config.steps * config.goals_per_step, config.goals.mixture, config.goals.seed)
         self.validation = self._validation(tok)
         callbacks: list[Any] = [RichProgress(console)]
         if self.validation is not None:
             callbacks.append(self.validation)
+        if self.shaping.buffer is not None:
+            callbacks.append(buffer_callback(self.shaping, self.out))
         if self.metrics.tb_writer is not None:
             # TRL's own metrics (loss, KL, entropy, clip ratios) go to the same event files.
             callbacks.append(TensorBoardCallback(tb_writer=self.metrics.tb_writer))
@@ -221,6 +230,8 @@ class GRPORun:
             resume = str(latest) if latest else None
             if resume is None:
                 log.warning("no checkpoint to resume from in %s: starting fresh", self.out / "checkpoints")
+        if resume:
+            self.shaping.restore(Path(str(resume)))  # the evolving rubrics as they were at that checkpoint
         write_summary(self.result(), finished=False, fingerprint=self.config.fingerprint())
         try:
             with stage("train"):
@@ -236,9 +247,11 @@ class GRPORun:
         """The run's outcome so far."""
         v = self.validation
         best_dir = v.best_dir if (v is not None and (v.best_dir / "best.json").is_file()) else None
+        buf = self.shaping.buffer
         return TrainResult(self.out, final, best_dir, v.best if v else None, list(v.results) if v else [],
                            list(self.monitor.alerts), self.trainer.state.global_step,
-                           list(getattr(self.trainer, "timings", [])), list(self.reward.history))
+                           list(getattr(self.trainer, "timings", [])), list(self.reward.history),
+                           rubric=buf.summary() if buf is not None else None)
 
 
 def build_grpo(config: TrainConfig, *, policy: tuple[Any, Any] | None = None, console: Any = None) -> GRPORun:

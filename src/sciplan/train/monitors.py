@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 from sciplan.train.config import MonitorSettings
 
-__all__ = ["Alert", "HackingMonitor", "keywords", "rubric_keyword_overlap", "length_growth"]
+__all__ = ["Alert", "HackingMonitor", "keywords", "rubric_keyword_overlap", "length_growth", "score_length_correlation"]
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +73,28 @@ def length_growth(series: Sequence[float]) -> float:
     xs = range(n)
     mx, my = (n - 1) / 2, sum(series) / n
     var = sum((x - mx) ** 2 for x in xs)
-    slope = sum((x - mx) * (y - my) for x, y in zip(xs, series)) / var
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, series, strict=True)) / var
     start = my - slope * mx
     # Relative to the fitted start; a start near zero (empty plans) uses the mean instead.
     base = start if start > 1e-9 else my
     return slope * (n - 1) / base if base > 1e-9 else 0.0
+
+
+def score_length_correlation(scores: Sequence[float | None], lengths: Sequence[int]) -> float | None:
+    """Pearson correlation of rubric score with plan length over a step's graded plans (None: undefined).
+
+    A correlation that climbs over training means longer plans are what the grader pays for.
+    """
+    pairs = [(float(s), float(n)) for s, n in zip(scores, lengths, strict=True) if s is not None]
+    if len(pairs) < 3:
+        return None
+    xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    if sxx <= 1e-12 or syy <= 1e-12:
+        return None
+    return sum((x - mx) * (y - my) for x, y in pairs) / (sxx * syy) ** 0.5
 
 
 class HackingMonitor:
@@ -89,11 +106,16 @@ class HackingMonitor:
         self.divergence_start: float | None = None
         self.alerts: list[Alert] = []
 
-    def observe_step(self, step: int, plan_lengths: Sequence[int], overlaps: Sequence[float], injected: Sequence[bool]) -> tuple[dict[str, float], list[Alert]]:
-        """Values of the per-step monitors and the alerts they raise."""
+    def observe_step(self, step: int, plan_lengths: Sequence[int], overlaps: Sequence[float], injected: Sequence[bool],
+                     scores: Sequence[float | None] = ()) -> tuple[dict[str, float], list[Alert]]:
+        """Values of the per-step monitors and the alerts they raise (`scores`: for the score–length correlation)."""
         s = self.settings
         values: dict[str, float] = {}
         found: list[Alert] = []
+        if scores:
+            corr = score_length_correlation(scores, plan_lengths)
+            if corr is not None:
+                values["score_length_corr"] = corr
         if plan_lengths:
             self.lengths.append(sum(plan_lengths) / len(plan_lengths))
             if len(self.lengths) >= s.window:
@@ -117,7 +139,9 @@ class HackingMonitor:
                                    f"{rate:.0%} of plans were flagged for trying to instruct the grader"))
         return values, self._keep(found)
 
-    def observe_validation(self, step: int, grader_score: float | None, judge_score: float | None) -> tuple[dict[str, float], list[Alert]]:
+    def observe_validation(
+        self, step: int, grader_score: float | None, judge_score: float | None
+    ) -> tuple[dict[str, float], list[Alert]]:
         """Grader-vs-judge divergence on held-out plans, measured from its value at the first validation."""
         if grader_score is None or judge_score is None:
             return {}, []

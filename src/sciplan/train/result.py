@@ -30,6 +30,8 @@ class TrainResult:
     metrics: list[dict[str, float]] = field(default_factory=list)
     # True when the run had already finished and nothing was trained this time.
     skipped: bool = False
+    # Evolving rubrics: births and retirements per goal, and every event (None: not used).
+    rubric: dict[str, Any] | None = None
 
     @property
     def before(self) -> ValidationResult | None:
@@ -65,6 +67,8 @@ def write_summary(result: TrainResult, *, finished: bool, fingerprint: str) -> P
         "alerts": [a.as_dict() for a in result.alerts],
         "timings": result.timings,
     }
+    if result.rubric is not None:
+        summary["rubric_buffer"] = result.rubric
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(summary, indent=2) + "\n")
     tmp.replace(path)  # a crash never leaves half a summary that says "finished"
@@ -90,7 +94,7 @@ def result_from_summary(out: Path, summary: dict[str, Any]) -> TrainResult:
     best_dir = Path(summary["best_dir"]) if summary.get("best_dir") else None
     alerts = [Alert(**a) for a in summary.get("alerts", [])]
     return TrainResult(Path(out), final, best_dir, best, vals, alerts, int(summary.get("steps", 0)),
-                       summary.get("timings", []), skipped=True)
+                       summary.get("timings", []), skipped=True, rubric=summary.get("rubric_buffer"))
 
 
 def latest_checkpoint(out: Path) -> Path | None:

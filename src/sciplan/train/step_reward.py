@@ -20,6 +20,7 @@ from sciplan.records import Goal
 from sciplan.train.config import GraderSettings
 from sciplan.train.metrics import MetricsLogger, step_metrics
 from sciplan.train.monitors import Alert, HackingMonitor, rubric_keyword_overlap
+from sciplan.train.shaping import RewardShaping
 
 __all__ = ["StepReward", "outage_parts", "OUTAGE_ERRORS"]
 
@@ -51,8 +52,10 @@ class StepReward:
         *,
         metrics: MetricsLogger | None = None,
         monitor: HackingMonitor | None = None,
+        shaping: RewardShaping | None = None,
     ) -> None:
         self.reward = reward
+        self.shaping = shaping
         self.goals = dict(goals)
         self.settings = settings
         self.metrics = metrics
@@ -88,22 +91,30 @@ class StepReward:
         # TRL computes rewards inside the step it is about to take.
         step = (state.global_step + 1) if state is not None else len(self.history) + 1
         parts, seconds = await self.grade(prompts, completions, **kwargs)
+        goal_ids = [str(g) for g in kwargs.get("goal_id") or []]
+        extra: dict[str, float] = {}
+        if self.shaping is not None and len(goal_ids) == len(parts):
+            parts, extra = self.shaping.apply(parts, goal_ids)
+            extra.update(await self.shaping.after_step(step, parts, goal_ids))
         self.last = parts
-        self.observe(step, parts, kwargs.get("goal_id") or [], completions, seconds)
+        self.observe(step, parts, goal_ids, completions, seconds, extra)
         return [p.reward for p in parts]
 
-    def observe(self, step: int, parts: Sequence[RewardParts], goal_ids: Sequence[str], completions: Sequence[Any], seconds: float) -> dict[str, float]:
-        """Metrics and monitor values for one step's components."""
+    def observe(self, step: int, parts: Sequence[RewardParts], goal_ids: Sequence[str], completions: Sequence[Any],
+                seconds: float, extra: Mapping[str, float] | None = None) -> dict[str, float]:
+        """Metrics and monitor values for one step's components (`extra`: reward shaping's own)."""
         scalars = step_metrics(parts, self.reward.grader.guidelines.ids)
         scalars["time/grading_seconds"] = seconds
+        scalars.update(extra or {})
         if self.monitor is not None:
             overlaps = []
-            for gid, p in zip(goal_ids, parts):
+            for gid, p in zip(goal_ids, parts, strict=False):
                 goal = self.goals.get(str(gid))
                 if goal is not None:
                     overlaps.append(rubric_keyword_overlap(p.format.plan, goal.rubric, goal.text))
             values, alerts = self.monitor.observe_step(
-                step, [p.format.length for p in parts], overlaps, ["injection" in p.flags for p in parts]
+                step, [p.format.length for p in parts], overlaps, ["injection" in p.flags for p in parts],
+                scores=[p.score for p in parts],
             )
             scalars.update({f"monitor/{k}": v for k, v in values.items()})
             self.alerts += alerts
