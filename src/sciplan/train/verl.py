@@ -7,8 +7,11 @@ verl reads one row per prompt: `data_source`, a chat `prompt`, `ability`,
 `reward_model.ground_truth` and `extra_info`. The rubric is privileged: it travels in
 `ground_truth`, which only the reward function reads, never in the prompt. The reward
 module (`sciplan_reward.py`) grades with the configured frozen grader through
-`VerlReward` below; verl's `batch` reward manager hands it a whole step at once, so the
-plans of one goal are graded together and the grader's prefix cache serves them.
+`VerlReward` below. verl 0.9's Reward Loop (`reward.reward_manager.name=naive`) awaits
+its async `compute_score` once per response, all of a step's responses at once; calls
+for one goal that arrive together are graded as one group (`GroupBatcher`), so the
+grader's prefix cache serves them. `compute_score_batch` keeps verl's older `batch`
+reward manager working.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from sciplan.grade import Grader, GraderConfig, RewardConfig, RewardParts, Rubri
 from sciplan.llm import ModelSettings, get_model
 from sciplan.plan import PlanConfig, plan_messages
 from sciplan.records import Goal
+from sciplan.serve.batcher import GroupBatcher
 from sciplan.train.config import TrainConfig
 from sciplan.train.dataset import split_goals
 from sciplan.train.policy import frozen_grader_spec
@@ -46,9 +50,10 @@ DATA_SOURCE = "sciplan"
 # settings written beside it, so the grading logic stays in sciplan and is tested there.
 _MODULE_TEXT = '''"""sciplan rubric reward for verl, written by `sciplan export verl`.
 
-verl: custom_reward_function.path=<this file>, custom_reward_function.name=compute_score_batch
-with reward_model.reward_manager=batch (a step's plans graded together), or name=compute_score
-with the default per-sample manager. Settings: {config} beside this file.
+verl 0.9 Reward Loop: reward.custom_reward_function.path=<this file>,
+reward.custom_reward_function.name=compute_score (async; one goal's responses graded
+together). verl's older `batch` reward manager: name=compute_score_batch. Settings:
+{config} beside this file.
 """
 
 from pathlib import Path
@@ -58,8 +63,13 @@ from sciplan.train.verl import VerlReward
 _reward = VerlReward.from_file(Path(__file__).with_name("{config}"))
 
 
-def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs):
-    """One plan's reward (verl's per-sample reward manager)."""
+async def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs):
+    """One response's reward (verl 0.9 Reward Loop; concurrent calls of one goal form a group)."""
+    return await _reward.score_async(solution_str, ground_truth, extra_info)
+
+
+def compute_score_sync(data_source, solution_str, ground_truth, extra_info=None, **kwargs):
+    """One response's reward, synchronously (verl's legacy per-sample manager)."""
     return _reward.score_one(solution_str, ground_truth, extra_info)
 
 
@@ -139,9 +149,10 @@ def verl_command(config: TrainConfig, train_file: Path, val_file: Path, reward_m
         "actor_rollout_ref.rollout.log_prob_micro_batch_size_per_gpu=1",
         "actor_rollout_ref.ref.log_prob_micro_batch_size_per_gpu=1",
         "algorithm.use_kl_in_reward=False",
-        "reward_model.reward_manager=batch",
-        f"custom_reward_function.path={reward_module}",
-        "custom_reward_function.name=compute_score_batch",
+        # verl 0.9 Reward Loop: per-response async calls, grouped per goal by the module.
+        "reward.reward_manager.name=naive",
+        f"reward.custom_reward_function.path={reward_module}",
+        "reward.custom_reward_function.name=compute_score",
         "trainer.critic_warmup=0",
         '"trainer.logger=[console,tensorboard]"',
         "trainer.project_name=sciplan",
@@ -183,6 +194,7 @@ def export_verl(config: TrainConfig, out: Path, *, grader_model: str | None = No
         "reward": config.grader.reward.model_dump(mode="json"),
         "outage_retries": config.grader.outage_retries,
         "outage_wait": config.grader.outage_wait,
+        "batch_window": 0.05,
     }
     reward_config = out / REWARD_CONFIG
     reward_config.write_text(json.dumps(settings, indent=2) + "\n")
@@ -205,10 +217,14 @@ class VerlReward:
     silent 0); alone, or when the whole group failed, it raises.
     """
 
-    def __init__(self, reward: RubricReward, *, outage_retries: int = 2, outage_wait: float = 30.0) -> None:
+    def __init__(self, reward: RubricReward, *, outage_retries: int = 2, outage_wait: float = 30.0,
+                 batch_window: float = 0.05) -> None:
         self.reward = reward
         self.outage_retries = outage_retries
         self.outage_wait = outage_wait
+        self.batch_window = batch_window
+        # One batcher per event loop that awaits `score_async` (verl's reward worker has one).
+        self._batchers: dict[int, GroupBatcher] = {}
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="sciplan-verl-reward", daemon=True)
         self._thread.start()
@@ -223,7 +239,8 @@ class VerlReward:
         grader = Grader(get_model(s["grader"], ModelSettings(**s.get("model_settings", {}))),
                         GraderConfig(**s.get("grader_config", {})), stage_name="train")
         reward = RubricReward(grader, {}, RewardConfig(**s.get("reward", {})))
-        return cls(reward, outage_retries=s.get("outage_retries", 2), outage_wait=s.get("outage_wait", 30.0))
+        return cls(reward, outage_retries=s.get("outage_retries", 2), outage_wait=s.get("outage_wait", 30.0),
+                   batch_window=s.get("batch_window", 0.05))
 
     def _run(self, coro: Coroutine[Any, Any, Any]) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
@@ -253,25 +270,42 @@ class VerlReward:
                     extra_infos: Sequence[Any] | None = None) -> list[dict[str, float]]:
         """One result per response: `score` (the reward verl optimises) plus components verl logs."""
         extras = list(extra_infos) if extra_infos is not None else [None] * len(solution_strs)
-        goals = [self.goal_of(gt, ex) for gt, ex in zip(ground_truths, extras, strict=False)]
+        goals = [self.goal_of(gt, ex) for gt, ex in zip(ground_truths, extras, strict=True)]
         parts = self._run(self._score(goals, list(solution_strs)))
-        by_goal: dict[str, list[float]] = {}
-        for g, p in zip(goals, parts, strict=False):
-            if p.reward is not None:
-                by_goal.setdefault(g.id, []).append(p.reward)
-        out = []
-        for g, p in zip(goals, parts, strict=False):
-            reward = p.reward
-            if reward is None:
-                others = by_goal.get(g.id)
-                if not others:
-                    raise SciplanError(f"every grade of goal {g.id} failed in this step (grader {self.reward.grader.name}); "
-                                       "verl cannot leave plans out: fix the grader and resume from the last checkpoint")
-                reward = fmean(others)
-            out.append({"score": float(reward), "rubric_score": float(p.score if p.score is not None else -1.0),
-                        "format_penalty": float(p.penalty), "grade_failed": float(p.failed),
-                        "plan_length": float(p.format.length)})
-        return out
+        return [self._result(g, p, [q for h, q in zip(goals, parts, strict=True) if h.id == g.id])
+                for g, p in zip(goals, parts, strict=True)]
+
+    async def score_async(self, solution_str: str, ground_truth: Any, extra_info: Any = None) -> dict[str, float]:
+        """One response's result inside verl's Reward Loop; concurrent calls of one goal share a group."""
+        goal = self.goal_of(ground_truth, extra_info)
+        loop = asyncio.get_running_loop()
+        batcher = self._batchers.get(id(loop))
+        if batcher is None:
+            batcher = self._batchers[id(loop)] = GroupBatcher(self.reward, window=self.batch_window)
+        for attempt in range(self.outage_retries + 1):
+            try:
+                mine, group = await batcher.score_in_group(goal, [solution_str])
+                return self._result(goal, mine[0], group)
+            except OUTAGE_ERRORS as exc:
+                if attempt == self.outage_retries:
+                    [part] = outage_parts(self.reward, [solution_str], str(exc))
+                    return self._result(goal, part, [part])
+                log.warning("grader unreachable (%s); retrying in %.0fs", exc, self.outage_wait)
+                await asyncio.sleep(self.outage_wait)
+        raise AssertionError("unreachable")  # the loop always returns
+
+    def _result(self, goal: Goal, part: RewardParts, group: Sequence[RewardParts]) -> dict[str, float]:
+        """verl's result dict; a failed grade takes the mean reward of its goal's other plans."""
+        reward = part.reward
+        if reward is None:
+            others = [q.reward for q in group if q.reward is not None]
+            if not others:
+                raise SciplanError(f"every grade of goal {goal.id} failed in this step (grader {self.reward.grader.name}); "
+                                   "verl cannot leave plans out: fix the grader and resume from the last checkpoint")
+            reward = fmean(others)
+        return {"score": float(reward), "rubric_score": float(part.score if part.score is not None else -1.0),
+                "format_penalty": float(part.penalty), "grade_failed": float(part.failed),
+                "plan_length": float(part.format.length)}
 
     def score_one(self, solution_str: str, ground_truth: Any, extra_info: Any = None) -> dict[str, float]:
         """The reward of one response (per-sample manager: a failed grade raises)."""
