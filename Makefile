@@ -8,14 +8,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.sciplan-installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: demo test lint install bench clean
+.PHONY: demo test test-slow lint install bench clean
 
 demo: $(STAMP)
 	$(BIN)/sciplan run configs/demo.yaml
 
 test: $(STAMP)
 	@bash scripts/ensure_chromium.sh
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not slow" --durations=15
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -60,6 +60,7 @@ def test_the_buffer_is_saved_with_every_checkpoint_and_in_the_summary(evolving):
     assert {"reward/vetoed", "reward/length_guard", "rubric/active_mean", "rubric/retired"} <= set(rows[1])
 
 
+@pytest.mark.slow  # a second GRPO run: minutes on 2 cores; `make test-slow`
 def test_a_resumed_run_restores_the_buffer_of_its_checkpoint(evolving, tmp_path, fresh_policy, caplog):
     root, config, _ = evolving
     out = tmp_path / "out"

@@ -65,8 +65,7 @@ async def run_metaeval(goals: Sequence[Goal], cfg: MetaevalConfig, out: Path, *,
         with stage("metaeval"):
             variants = await write_flaws(flaw_model, {g.id: g for g in goals}, variants, cfg)
     out.mkdir(parents=True, exist_ok=True)
-    w: JsonlWriter[Plan]
-    with JsonlWriter(out / "variants.tmp", fsync=False) as w:
+    with JsonlWriter[Plan](out / "variants.tmp", fsync=False) as w:
         for v in variants:
             w.write(v)
     (out / "variants.tmp").replace(out / "variants.jsonl")
@@ -81,10 +80,9 @@ async def run_metaeval(goals: Sequence[Goal], cfg: MetaevalConfig, out: Path, *,
         done = {g.id for g in read_records(path, Grade) if g.grader == model.name and not g.failed} \
             if path.exists() else set()
         before, started = _ledger_now(model), time.perf_counter()
-        writer: JsonlWriter[Grade]
-        with JsonlWriter(path) as writer, stage("metaeval"):
+        with JsonlWriter[Grade](path) as writer, stage("metaeval"):
             await grade_jobs(model, cfg.grader, by_goal, jobs, done=done,
-                                   temperature=cfg.consistency_temperature, on_grade=writer.write)
+                             temperature=cfg.consistency_temperature, on_grade=writer.write)
         cost[model.name] = _cost(model, before, time.perf_counter() - started)
     wanted = {v.id for v in variants}
     names = [m.name for m in graders]

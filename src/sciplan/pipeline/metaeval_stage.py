@@ -22,10 +22,9 @@ def _goals(ctx: Any) -> list[Goal]:
     if isinstance(step.goals, Path):
         return read_records(step.goals, Goal, JsonlReport(step.goals))
     if step.goals == "heldout" and ctx.config.train is not None:
-        from sciplan.pipeline.runner import _train_config
         from sciplan.train import split_goals
 
-        held = split_goals(_train_config(ctx).goals).validation
+        held = split_goals(ctx.train_config.goals).validation
         if held:
             return held
     return read_records(ctx.goals, Goal) if ctx.goals.is_file() else []
@@ -56,6 +55,7 @@ def run_metaeval_stage(ctx: Any, report: Any) -> None:
     """Run metaeval with the stage's config on its goals; note each grader's plain verdict."""
     from sciplan.llm import close_models
     from sciplan.metaeval import load_metaeval_config, run_metaeval, verdict_of
+    from sciplan.pipeline.runner import MetaevalOutput
 
     step = ctx.config.metaeval
     cfg = load_metaeval_config(step.config)
@@ -72,8 +72,10 @@ def run_metaeval_stage(ctx: Any, report: Any) -> None:
 
     result = asyncio.run(go())
     report.wrote = {ctx.rel(out / "metaeval.json"): 1, ctx.rel(out / "grades.jsonl"): len(_jsonl(out / "grades.jsonl"))}
-    report.outputs = {"metaeval": str(out / "metaeval.json"),
-                      "grader_auc": {g: f["summary"]["grader_auc"] for g, f in result["graders"].items()}}
+    report.metaeval = MetaevalOutput(
+        figures=str(out / "metaeval.json"),
+        grader_auc={g: f["summary"]["grader_auc"] for g, f in result["graders"].items()},
+    )
     for grader, figs in result["graders"].items():
         report.notes.append(verdict_of(grader, figs["summary"]))
     html = _rerender_report(ctx, result)

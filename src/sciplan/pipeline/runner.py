@@ -33,7 +33,8 @@ from sciplan.pipeline.config import STAGES, PipelineConfig, StageName
 from sciplan.records import Goal, Paper
 from sciplan.rundir import RunDir
 
-__all__ = ["EvalOutput", "StageReport", "TrainOutput", "run_pipeline", "stage_marker", "select_stages", "check_stage_configs"]
+__all__ = ["EvalOutput", "MetaevalOutput", "StageReport", "TrainOutput", "run_pipeline", "stage_marker", "select_stages",
+           "check_stage_configs"]
 
 
 class TrainOutput(BaseModel):
@@ -53,6 +54,13 @@ class EvalOutput(BaseModel):
     scores: dict[str, float] = Field(default_factory=dict)
 
 
+class MetaevalOutput(BaseModel):
+    """What the metaeval stage produced: its figures file and each grader's AUC (None: no contrast)."""
+
+    figures: str
+    grader_auc: dict[str, float | None] = Field(default_factory=dict)
+
+
 class StageReport(Spend):
     """What one stage did: files written (path -> records), time, and what it cost (the `Spend` fields)."""
 
@@ -64,6 +72,7 @@ class StageReport(Spend):
     fingerprint: str = ""
     train: TrainOutput | None = None
     evaluate: EvalOutput | None = None
+    metaeval: MetaevalOutput | None = None
 
 
 def stage_marker(out: Path, name: str) -> Path:
