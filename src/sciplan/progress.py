@@ -8,6 +8,7 @@ tests, a stage running inside another's display). Training reaches it through
 
 from __future__ import annotations
 
+import re
 from types import TracebackType
 
 from rich.console import Console
@@ -22,7 +23,14 @@ from rich.progress import (
 )
 from rich.progress import Progress as _RichBars
 
-__all__ = ["Progress", "RichProgress", "Silent"]
+__all__ = ["Progress", "RichProgress", "Silent", "printable"]
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (ANSI escapes in a file name, say) shown as \\xNN."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 class Progress:
@@ -106,7 +114,7 @@ class RichProgress(Progress):
         if note is None:
             self.bars.advance(self.tasks[task], n)
         else:
-            self.bars.update(self.tasks[task], advance=n, note=note)
+            self.bars.update(self.tasks[task], advance=n, note=printable(note))
 
     def finish(self, task: str) -> None:
         """Stop `task`'s clock."""
@@ -115,7 +123,7 @@ class RichProgress(Progress):
 
     def message(self, text: str) -> None:
         """Print `text` above the bars (no markup, no highlighting)."""
-        self.bars.console.print(text, markup=False, highlight=False)
+        self.bars.console.print(printable(text), markup=False, highlight=False)
 
     def _index(self, tid: TaskID) -> int:
         return next(i for i, t in enumerate(self.bars.tasks) if t.id == tid)

@@ -30,6 +30,7 @@ def _run(cfg: Path, **kw) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True, **kw)
 
 
+@pytest.mark.slow  # kills and restarts a real extraction: ~2 min on 2 cores; `make test-slow`
 def test_killed_mid_extract_then_restarted_finishes_without_repeating_finished_papers(tmp_path):
     papers = tmp_path / "papers"
     papers.mkdir()

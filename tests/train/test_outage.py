@@ -23,7 +23,8 @@ from sciplan.train import GraderSettings, StepReward, build_grpo, load_train_con
 
 pytestmark = [pytest.mark.model, pytest.mark.server]
 
-GRADER = GraderConfig(max_tokens=200, excerpt_chars=20, reason_chars=20, retries=0)
+# Schema answers: the 135M grader cannot answer the plain-text protocol an openai: grader gets by default.
+GRADER = GraderConfig(max_tokens=200, excerpt_chars=20, reason_chars=20, retries=0, answer="schema")
 FAST = {"cache": False, "max_retries": 1, "backoff_base": 0.05, "backoff_max": 0.1, "timeout": 120}
 
 
@@ -61,6 +62,7 @@ def test_training_goes_on_with_failed_grades_when_the_grader_dies(tmp_path, goal
         try:
             data = kit.tiny_config(tmp_path / "out", goals_file,
                                grader={"model": f"openai:smollm2@http://127.0.0.1:{port}/v1", "settings": FAST,
+                                       "grader": GRADER.model_dump(exclude_defaults=True),
                                        "outage_retries": 1, "outage_wait": 0.2, "on_outage": "skip"},
                                validation={"every": 0, "at_start": False}, save_every=0, max_completion_length=8)
             run = build_grpo(load_train_config(kit.write_config(tmp_path / "t.yaml", data)), policy=fresh_policy())
