@@ -102,3 +102,26 @@ async def test_group_prefix_is_served_from_the_slot_cache():
     second = await model.generate([system, {"role": "user", "content": "Plan B: count leaves."}], max_tokens=2)
     assert second.usage.cached_prompt_tokens and second.usage.cached_prompt_tokens > first.usage.prompt_tokens // 2
     await model.aclose()
+
+
+@pytest.mark.model
+def test_a_server_outlives_the_thread_that_started_it_but_not_its_process(bundled_gguf_path):
+    import subprocess
+    import threading
+    import time
+
+    server = LocalServer(ServerOptions(model=bundled_gguf_path, n_ctx=512))
+    starter = threading.Thread(target=server.ensure_started)
+    starter.start()
+    starter.join()
+    time.sleep(1.5)
+    assert server.alive()  # a thread pool's worker ending must not end the server
+    server.stop()
+    code = ("import os, sys; from sciplan.llm.server import LocalServer, ServerOptions; "
+            f"s = LocalServer(ServerOptions(model=__import__('pathlib').Path({str(bundled_gguf_path)!r}), n_ctx=512)); "
+            "s.ensure_started(); print(s.proc.pid, flush=True); os._exit(0)")
+    child = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and Path(f"/proc/{child}").exists():
+        time.sleep(0.2)
+    assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]

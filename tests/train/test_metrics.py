@@ -32,6 +32,8 @@ def test_step_metrics_count_failures_and_violations_never_as_zero():
     m = step_metrics(batch, IDS)
     assert m["reward/mean"] == pytest.approx((0.5 + 0.0) / 2)  # the failed grade is left out, not 0
     assert m["grader/failures"] == 1 and m["grader/failure_rate"] == pytest.approx(1 / 3)
+    assert m["score/mean_failed_as_0"] == pytest.approx((0.5 + 1.0 + 0.0) / 3)  # both views, side by side
+    assert m["reward/mean_failed_as_0"] == pytest.approx((0.5 + 0.0 + 0.0) / 3)
     assert m["penalty/mean"] == pytest.approx(1 / 3) and m["format/over_limit"] == pytest.approx(1 / 3)
     assert m["violations/G2"] == pytest.approx(1 / 4) and m["violations/G1"] == 0.0
     assert m["plan_length/max"] == 7

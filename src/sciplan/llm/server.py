@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import ctypes
 import json
 import logging
 import os
@@ -64,6 +63,7 @@ class ServerOptions:
         args = [
             "--model", str(self.model), "--host", self.host, "--port", str(port),
             "--n-ctx", str(self.n_ctx), "--parallel", str(self.parallel), "--cache-ram-mib", str(self.cache_ram_mib),
+            "--watch-parent",
         ]
         if self.threads:
             args += ["--threads", str(self.threads)]
@@ -208,14 +208,6 @@ def stop_local_servers() -> None:
 # -- the child ------------------------------------------------------------------------
 
 
-def _die_with_parent() -> None:
-    # Linux: the kernel sends SIGTERM when the parent dies, so no server outlives its user.
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
 def serve(args: argparse.Namespace) -> None:
     """Run llama.cpp's HTTP server until SIGTERM/SIGINT."""
     try:
@@ -238,8 +230,12 @@ def serve(args: argparse.Namespace) -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     server = xlc.Server(params)
     print(json.dumps({"listening": server.listening_address, "threads": threads}), flush=True)
+    # Started by sciplan: end with the process that started it, so no server outlives its user.
+    # (PR_SET_PDEATHSIG would follow the starting *thread*, and a thread pool's worker ends early.)
+    parent = os.getppid()
     while not stop.wait(0.5):
-        pass
+        if args.watch_parent and os.getppid() != parent:
+            break
     del server
 
 
@@ -253,12 +249,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--parallel", type=int, default=1, help="slots (each gets n_ctx / parallel tokens)")
     p.add_argument("--cache-ram-mib", type=int, default=DEFAULT_CACHE_RAM_MIB, help="host prompt cache cap")
+    p.add_argument("--watch-parent", action="store_true", help="stop when the process that started this one ends")
     args = p.parse_args(argv)
     if not args.model.is_file():
         from sciplan.llm.bundled import resolve_gguf
 
         args.model = resolve_gguf(str(args.model))
-    _die_with_parent()
     serve(args)
 
 

@@ -37,6 +37,9 @@ def step_metrics(parts: Sequence[RewardParts], guideline_ids: Iterable[str]) -> 
         "reward/mean": _mean(rewards),
         "reward/std": pstdev(rewards) if len(rewards) > 1 else 0.0,
         "score/mean": _mean(scores),
+        # The failure view's other side: failed grades counted as 0 (what a silent-zero reward would show).
+        "reward/mean_failed_as_0": fmean(p.reward if p.reward is not None else 0.0 for p in parts),
+        "score/mean_failed_as_0": fmean(p.score if p.score is not None else 0.0 for p in parts),
         "penalty/mean": fmean(p.penalty for p in parts),
         "plan_length/mean": fmean(p.format.length for p in parts),
         "plan_length/max": float(max(p.format.length for p in parts)),
