@@ -116,6 +116,16 @@ class LocalServer:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    def died(self, grace: float = 2.0) -> bool:
+        """Whether the child has ended, waiting up to `grace` s (a dropped socket comes before the exit)."""
+        if self.proc is None:
+            return True
+        try:
+            self.proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
     def ensure_started(self, timeout: float = START_TIMEOUT) -> str:
         """Start the child if it is not running; its /v1 URL once it answers /health."""
         with self._lock:

@@ -79,8 +79,8 @@ class LocalBackend(OpenAIBackend):
         self.base_url = await asyncio.to_thread(server.ensure_started)
         try:
             data = await self.post_json(f"{self.base_url}/chat/completions", self.build_body(request), {})
-        except RetryableError:
-            if not server.alive():
+        except RetryableError as exc:
+            if exc.kind in ("connect", "dropped") and await asyncio.to_thread(server.died):
                 # The child died under this request: say why, instead of retrying into a dead port.
                 raise server.crash_error("during a request") from None
             raise
