@@ -58,6 +58,7 @@ def test_vf_eval_rewards_rollouts_with_the_sciplan_grader(goals_file, tmp_path):
 
 @pytest.mark.model
 @pytest.mark.server
+@pytest.mark.slow  # 40 s to 5 min on 2 cores; vf-eval against verifiers stays in `make test` with a fake grader
 def test_vf_eval_with_the_bundled_model(goals_file, tmp_path, llama_server):
     args = {"goals": str(goals_file), "grader": "local:smollm2", "limit": 1, "max_words": 40}  # schema answers
     meta, rows = vf_eval(tmp_path, llama_server, "smollm2", args, n=1, r=2)
