@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+# Installed by `make` (requirements/integrations-nodeps.txt): a missing one is a broken install, not a skip.
+import inspect_ai  # noqa: E402, F401
 import pytest
 
 from helpers.fake_grader import running
 from helpers.net import free_port
-
-pytest.importorskip("inspect_ai", reason="inspect_ai is installed with `make` (requirements/integrations-nodeps.txt)")
 
 
 def run_eval(goals_file, tmp_path, monkeypatch, model_url: str, model: str, grader: str, **task_args):

@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 
-import pytest
+# Installed by `make` (requirements/integrations-nodeps.txt): a missing one is a broken install, not a skip.
+import openrlhf.utils.agent as agent  # noqa: E402
 
 from serve.conftest import GOALS, make_service, serve_in_thread
-
-agent = pytest.importorskip("openrlhf.utils.agent", 
-                              reason="openrlhf is installed with `make` (requirements/integrations-nodeps.txt)")
 
 
 def test_openrlhf_fetches_rewards_from_the_service_one_query_per_request():

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
+# Installed by `make` (requirements/integrations-nodeps.txt): a missing one is a broken install, not a skip.
+import verl  # noqa: E402
+
 from helpers.fake_grader import running
 from helpers.net import free_port
-
-verl = pytest.importorskip("verl", reason="verl is installed with `make` (requirements/integrations-nodeps.txt)")
 
 PLANS = {  # at most 10 words: the tiny config's plan length limit
     "t-ml": ["A good plan: compare ECE with and without smoothing.", "Train once and look."],
