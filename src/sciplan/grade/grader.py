@@ -24,6 +24,7 @@ from sciplan.llm import (
     stage,
 )
 from sciplan.llm.errors import FATAL_ERRORS
+from sciplan.llm.structured import repair_turn
 from sciplan.records import Goal, Grade, GradeTokens, Plan, make_id
 
 __all__ = ["Grader", "GradeFailedError", "grade_id", "guidelines_for"]
@@ -183,13 +184,7 @@ class Grader:
             try:
                 return self.variant.parse(comp.text, ctx), ""
             except ValueError as exc:
-                error = str(exc)
-                if comp.finish_reason == "length":
-                    error += f" (answer cut at max_tokens={cfg.max_tokens})"
-            msgs = msgs + [
-                {"role": "assistant", "content": comp.text[:4000]},
-                {"role": "user", "content": f"That answer is invalid: {error}. Answer again, in the form asked for."},
-            ]
+                msgs, error = repair_turn(msgs, comp, str(exc), cfg.max_tokens, "Answer again, in the form asked for.")
         return None, error
 
     def _unsatisfied(self, grade: Grade, ctx: GradeContext, reason: str, excerpt: str = "") -> Grade:

@@ -21,7 +21,7 @@ from sciplan.llm.limits import Limiter
 from sciplan.llm.providers import PROVIDERS
 from sciplan.llm.request import Request
 from sciplan.llm.spec import DEFAULT_MODEL, ModelSettings, ModelSpec, parse_spec
-from sciplan.llm.structured import Structured, json_schema_for, parse_output, schema_instruction
+from sciplan.llm.structured import Structured, json_schema_for, parse_output, repair_turn, schema_instruction
 
 __all__ = ["Model", "get_model", "close_models", "backoff_delay"]
 
@@ -208,14 +208,7 @@ class Model:
             try:
                 return Structured(parse_output(comp.text, output), comp, None, attempt + 1)
             except ValueError as exc:
-                error = str(exc)
-                if comp.finish_reason == "length":
-                    error += f" (answer cut at max_tokens={max_tokens})"
-            # Show the model its answer and what was wrong; a new message changes the cache key.
-            msgs = msgs + [
-                {"role": "assistant", "content": comp.text[:4000]},
-                {"role": "user", "content": f"That answer is invalid: {error}. Reply with only the corrected JSON."},
-            ]
+                msgs, error = repair_turn(msgs, comp, str(exc), max_tokens, "Reply with only the corrected JSON.")
         return Structured(None, comp, error, retries + 1)
 
     def generate_sync(self, messages: Sequence[Message], **kwargs: Any) -> Completion:

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from sciplan.llm.completion import Completion
+from sciplan.llm.completion import Completion, Message
 
 __all__ = ["BoundedAnswer", "Structured", "json_schema_for", "extract_json", "parse_output", "schema_instruction"]
 
@@ -106,3 +106,18 @@ def parse_output(text: str, output: type[T]) -> T:
             f"{'.'.join(str(x) for x in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()[:5]
         )
         raise ValueError(f"does not match {output.__name__}: {problems}") from None
+
+
+def repair_turn(messages: list[Message], comp: Completion, error: str, max_tokens: int,
+                ask: str) -> tuple[list[Message], str]:
+    """The conversation with an invalid answer shown back and what was wrong; the error as reported.
+
+    A new message also changes the cache key, so the repaired call is not served the same answer.
+    """
+    if comp.finish_reason == "length":
+        error += f" (answer cut at max_tokens={max_tokens})"
+    turn: list[Message] = [
+        {"role": "assistant", "content": comp.text[:4000]},
+        {"role": "user", "content": f"That answer is invalid: {error}. {ask}"},
+    ]
+    return [*messages, *turn], error
