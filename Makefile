@@ -27,7 +27,7 @@ lint: $(STAMP)
 install: $(STAMP)
 
 bench: $(STAMP)
-	for b in llm_client local_backend ingest grading extract evaluate train_step demo; do $(BIN)/python bench/$$b.py || exit 1; done
+	for b in llm_client local_backend ingest grading extract evaluate train_step demo reward_server metaeval; do $(BIN)/python bench/$$b.py || exit 1; done
 
 # torch first, pinned to the local CPU build, so nothing resolves a CUDA torch;
 # the lock file pins everything else (the local backend is xllamacpp's prebuilt,

@@ -95,7 +95,7 @@ def main() -> None:
     parser.add_argument("--injections", type=int, default=2, help="Injection styles per goal.")
     parser.add_argument("--seeds", type=int, default=1, help="Extra seeds of each reference (self-consistency).")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--max-tokens", type=int, default=400)
+    parser.add_argument("--max-tokens", type=int, default=500)
     parser.add_argument("--variant", default="violations", help="Grader variant: violations (default), binary, likert.")
     parser.add_argument("--view", default="both", help="Grader view: both (default), rubric, guidelines.")
     parser.add_argument("--answer", default="schema", help="schema (JSON under constrained decoding, what `local:` "

@@ -46,6 +46,14 @@ def test_library_noise_goes_to_the_log_file(tmp_path, capfd, quiet_root):
     assert logging.getLogger("transformers").propagate is propagate  # restored, not forced
 
 
+def test_transformers_own_bars_are_off_inside_and_restored_after(tmp_path, quiet_root):
+    # "Writing model shards" at every checkpoint is transformers' own tqdm.
+    assert tf_logging.is_progress_bar_enabled()
+    with library_output(tmp_path / "sciplan.log"):
+        assert not tf_logging.is_progress_bar_enabled()
+    assert tf_logging.is_progress_bar_enabled()
+
+
 def test_verbose_keeps_the_noise_on_the_terminal_too(tmp_path, capfd):
     root = logging.getLogger()
     level = root.level

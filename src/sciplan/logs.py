@@ -45,8 +45,11 @@ def library_output(log_file: Path) -> Iterator[Path]:
         logger.propagate = loud
     # transformers prints through its own stderr handler unless told to propagate instead.
     tf_logging = sys.modules.get("transformers.utils.logging")
+    bars = tf_logging is not None and tf_logging.is_progress_bar_enabled()
     if tf_logging is not None:
         tf_logging.disable_default_handler()
+        if not loud:  # its own bars too ("Writing model shards" at every checkpoint)
+            tf_logging.disable_progress_bar()
     stream = handler.stream
     assert stream is not None  # FileHandler opens its file at once (delay=False)
     _log_stream.append(stream)
@@ -56,6 +59,8 @@ def library_output(log_file: Path) -> Iterator[Path]:
         _log_stream.remove(stream)
         if tf_logging is not None:
             tf_logging.enable_default_handler()
+            if bars:
+                tf_logging.enable_progress_bar()
         for name in LIBRARIES:
             logger = logging.getLogger(name)
             logger.removeHandler(handler)

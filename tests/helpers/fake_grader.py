@@ -94,7 +94,11 @@ def running(port: int, delay: float = 0.0) -> Iterator[str]:
         tasks = asyncio.all_tasks(loop)
         for t in tasks:
             t.cancel()
-        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+
+        async def drain() -> None:  # gather needs a running loop in this thread
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        loop.run_until_complete(drain())
         loop.close()
 
     thread = threading.Thread(target=main, daemon=True)

@@ -59,7 +59,7 @@ def verl_config(folder: Path, tokenizer_dir: Path):
     return cfg
 
 
-def dataproto(folder: Path, tokenizer):
+def dataproto(folder: Path, tokenizer, plans: dict[str, list[str]] = PLANS):
     """A rollout batch as verl's trainer hands it to the reward loop: prompts left-padded, responses right-padded."""
     import numpy as np
     import pyarrow.parquet as pq
@@ -71,7 +71,7 @@ def dataproto(folder: Path, tokenizer):
     for row in rows:
         ids = tokenizer.apply_chat_template(row["prompt"], add_generation_prompt=True, tokenize=True)
         ids = ids["input_ids"] if isinstance(ids, dict) or hasattr(ids, "keys") else ids
-        for plan in PLANS[row["extra_info"]["goal_id"]]:
+        for plan in plans[row["extra_info"]["goal_id"]]:
             prompts.append(list(ids))
             responses.append(tokenizer(plan + tokenizer.eos_token, add_special_tokens=False)["input_ids"])
             meta.append(row)
@@ -140,3 +140,63 @@ def test_verls_reward_loop_with_the_bundled_grader(tmp_path, goals_file, kit, to
         assert isinstance(o["reward_score"], float) and -1.0 <= o["reward_score"] <= 1.0
         if not info["grade_failed"]:
             assert o["reward_score"] == pytest.approx(info["rubric_score"] - info["format_penalty"])
+
+
+@pytest.fixture
+def ray_local():
+    """A local Ray instance on this machine's CPUs, as verl's trainer starts one."""
+    import ray
+
+    os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=200 * 1024 * 1024)
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
+def test_verls_reward_workers_on_ray_grade_whole_groups_through_the_reward_service(tmp_path, goals_file, kit,
+                                                                                   tokenizer_dir, ray_local):
+    """verl's own RewardLoopManager with two Ray reward workers splits goal t-ml's three responses
+    2 + 1; both workers post to one `sciplan serve reward`, which grades the group once."""
+    import httpx
+    from transformers import AutoTokenizer
+    from verl.experimental.reward_loop.reward_loop import RewardLoopManager
+
+    from helpers.net import wait_http
+
+    plans = {"t-ml": ["A good plan: compare ECE with and without smoothing.", "Train once and look.",
+                      "A good plan: also compare ECE over five seeds."],
+             "t-med": ["A good plan: regress readmission on steps, adjust age."]}
+    port = free_port()
+    with running(free_port()) as grader_url:
+        service = subprocess.Popen(
+            [sys.executable, "-m", "sciplan.cli.main", "serve", "reward", "--grader", f"openai:fake@{grader_url}",
+             "--goals", str(goals_file), "--port", str(port), "--no-cache", "--batch-window", "1.0"],
+            stdout=open(tmp_path / "service.log", "w"), stderr=subprocess.STDOUT)
+        try:
+            wait_http(f"http://127.0.0.1:{port}/health", timeout=120, proc=service)
+            folder = tmp_path / "verl"
+            export(tmp_path, goals_file, kit, None)  # in-process settings first, to compare the command
+            in_process = (folder / "run_verl.sh").read_text()
+            args = ["export", "verl", "--config", str(tmp_path / "t.yaml"), "--out", str(folder), "--gpus", "1",
+                    "--reward-url", f"http://127.0.0.1:{port}"]
+            subprocess.run([sys.executable, "-m", "sciplan.cli.main", *args], check=True, capture_output=True, timeout=300)
+            assert "reward.num_workers=1" in in_process  # in-process grading: one worker keeps groups whole
+            assert "reward.num_workers" not in (folder / "run_verl.sh").read_text()
+            cfg = verl_config(folder, tokenizer_dir)
+            cfg.reward.num_workers = 2
+            data, responses = dataproto(folder, AutoTokenizer.from_pretrained(tokenizer_dir), plans)
+            manager = RewardLoopManager(cfg)
+            manager.compute_rm_score(data)  # warm-up: both workers up and connected
+            before = httpx.get(f"http://127.0.0.1:{port}/metrics").json()
+            out = manager.compute_rm_score(data)
+            after = httpx.get(f"http://127.0.0.1:{port}/metrics").json()
+        finally:
+            service.terminate()
+            service.wait(timeout=30)
+    rm = out.batch["rm_scores"]
+    assert [rm[i, len(r) - 1].item() for i, r in enumerate(responses)] == [1.0, 0.0, 1.0, 1.0]
+    assert list(out.non_tensor_batch["grade_failed"]) == [0.0] * 4
+    # Two groups (t-ml's three responses from two workers, t-med's one), not three.
+    assert after["groups_graded"] - before["groups_graded"] == 2

@@ -50,6 +50,14 @@ def test_logger_writes_tensorboard_and_jsonl_and_drops_non_finite(tmp_path, kit)
     assert [r["step"] for r in rows] == [1, 2] and "train/nan" not in rows[0]
 
 
+def test_an_inactive_logger_the_other_processes_of_a_run_writes_nothing(tmp_path):
+    log = MetricsLogger(tmp_path, LoggingSettings(backends=["tensorboard", "wandb"]), active=False)
+    log.log(1, {"reward/mean": 0.25}, prefix="train")
+    log.text(1, "alerts/x", "y")
+    log.close()
+    assert log.tb_writer is None and log.wandb is None and not list(tmp_path.iterdir())
+
+
 def test_wandb_without_the_package_is_a_clear_error(tmp_path):
     try:
         import wandb  # noqa: F401

@@ -22,12 +22,17 @@ def verl(
     grader: str | None = typer.Option(None, "--grader", help="Grader model string, e.g. openai:Qwen/Qwen3-30B-A3B@http://grader:8000/v1."),
     gpus: int = typer.Option(8, "--gpus", min=1, help="GPUs per node (trainer.n_gpus_per_node)."),
     nodes: int = typer.Option(1, "--nodes", min=1, help="Nodes (trainer.nnodes)."),
+    reward_url: str | None = typer.Option(
+        None, "--reward-url", help="Grade through this `sciplan serve reward` (whole groups across verl's reward workers)."),
+    reward_token_env: str | None = typer.Option(
+        None, "--reward-token-env", help="Environment variable holding the service's bearer token."),
 ) -> None:
     """Write verl's parquet data, a reward module calling the sciplan grader, and the verl command."""
     from sciplan.train import export_verl  # heavy: only when the command runs
 
     cfg = training_config(config, goals)
-    exp = export_verl(cfg, out, grader_model=grader, n_gpus_per_node=gpus, nnodes=nodes)
+    exp = export_verl(cfg, out, grader_model=grader, n_gpus_per_node=gpus, nnodes=nodes, reward_url=reward_url,
+                      reward_token_env=reward_token_env)
     console.print(f"wrote {exp.train_rows} training and {exp.val_rows} validation goals to "
                   f"{escape(str(exp.train_file))} and {escape(str(exp.val_file))}", highlight=False)
     console.print(f"wrote the reward module {escape(str(exp.reward_module))} "

@@ -67,7 +67,10 @@ def train(
     """Train a plan generator with GRPO on the rubric reward (or the SFT baseline); resumes when interrupted."""
     # Imported here: torch, transformers and TRL take seconds to import, other commands need none of them.
     from sciplan.train import run_training
+    from sciplan.train.ranks import is_main
 
+    if not is_main():  # under accelerate/torchrun the main process reports for the run
+        console.quiet = True
     cfg = training_config(config, goals, validation)
     if out is not None:
         cfg.output_dir = out

@@ -204,10 +204,11 @@ class RubricReward:
         goals = [self._goal(i, kwargs) for i in range(len(completions))]
         parts = await self.score(goals, completions)
         self.last = parts
-        self._log(parts, kwargs.get("log_metric"), kwargs.get("log_extra"))
+        self.log_parts(parts, kwargs.get("log_metric"), kwargs.get("log_extra"))
         return [p.reward for p in parts]
 
-    def _log(self, parts: list[RewardParts], log_metric: Any, log_extra: Any) -> None:
+    def log_parts(self, parts: list[RewardParts], log_metric: Any, log_extra: Any) -> None:
+        """Log components through TRL's `log_metric`/`log_extra` callbacks (when given)."""
         if callable(log_extra):
             log_extra("rubric_score", [p.score for p in parts])
             log_extra("format_penalty", [p.penalty for p in parts])

@@ -20,6 +20,9 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=False,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship with the package: no stat() of the file on every render (the reward
+        # service renders one per plan); an edited template is read by the next process.
+        auto_reload=False,
     )
 
 

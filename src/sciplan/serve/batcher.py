@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sciplan.errors import SciplanError
@@ -26,7 +27,13 @@ class OverloadedError(SciplanError):
 
 def goal_key(goal: Goal) -> str:
     """Completions join a group only when goal id, text and rubric all match."""
-    return make_id(goal.id, goal.text, *goal.rubric)
+    return _key(goal.id, goal.text, tuple(goal.rubric))
+
+
+@lru_cache(maxsize=4096)
+def _key(goal_id: str, text: str, rubric: tuple[str, ...]) -> str:
+    # Hashed once per goal, not once per request (the service's hot path).
+    return make_id(goal_id, text, *rubric)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import Any
 from sciplan.errors import SciplanError
 from sciplan.grade import Grader, RewardConfig, RewardParts, RubricReward
 from sciplan.records import Goal, make_id
-from sciplan.serve.batcher import GroupBatcher
+from sciplan.serve.batcher import GroupBatcher, goal_key
 from sciplan.serve.config import ServeConfig
 from sciplan.serve.metrics import ServiceMetrics
 from sciplan.serve.protocol import GoalIn
@@ -85,7 +85,7 @@ class RewardService:
         rows: dict[str, list[int]] = {}
         by_key: dict[str, Goal] = {}
         for i, g in enumerate(goals):
-            key = make_id(g.id, g.text, *g.rubric)
+            key = goal_key(g)
             rows.setdefault(key, []).append(i)
             by_key[key] = g
         out: list[RewardParts | None] = [None] * len(completions)

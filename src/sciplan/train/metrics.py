@@ -63,18 +63,20 @@ class MetricsLogger:
     """Scalars by step to TensorBoard (default), W&B (when asked) and `metrics.jsonl`."""
 
     def __init__(self, out_dir: Path, settings: LoggingSettings, *, run_name: str = "sciplan", config: Mapping[str,
-                 Any] | None = None) -> None:
+                 Any] | None = None, active: bool = True) -> None:
+        # Inactive (the other processes of a multi-process run): logs nothing, opens nothing.
+        self.active = active
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.jsonl = self.out_dir / "metrics.jsonl"
         self.tb_dir = self.out_dir / "tensorboard"
         self.tb_writer: Any = None
         self.wandb: Any = None
-        if "tensorboard" in settings.backends:
+        if active and "tensorboard" in settings.backends:
             from torch.utils.tensorboard import SummaryWriter
 
             self.tb_writer = SummaryWriter(log_dir=str(self.tb_dir))
-        if "wandb" in settings.backends:
+        if active and "wandb" in settings.backends:
             try:
                 import wandb
             except ImportError:
@@ -86,6 +88,8 @@ class MetricsLogger:
 
     def log(self, step: int, scalars: Mapping[str, float], prefix: str = "sciplan") -> None:
         """Write finite scalars under `prefix/` at `step` to every backend."""
+        if not self.active:
+            return
         clean = {f"{prefix}/{k}": float(v) for k, v in scalars.items() if v is not None and math.isfinite(float(v))}
         record = {"step": step, "time": time.time(), **clean}
         with open(self.jsonl, "a", encoding="utf-8") as fh:

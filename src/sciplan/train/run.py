@@ -9,11 +9,12 @@ grader validation compares against.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
 
-from sciplan.llm import stage
+from sciplan.llm import close_models, stage
 from sciplan.records import Goal
 from sciplan.train.config import TrainConfig
 from sciplan.train.dataset import GoalSplit, split_goals
@@ -21,6 +22,7 @@ from sciplan.train.metrics import MetricsLogger
 from sciplan.train.monitors import HackingMonitor
 from sciplan.train.policy import load_policy, save_trained
 from sciplan.train.progress import ProgressCallback
+from sciplan.train.ranks import is_main
 from sciplan.train.result import TrainResult, latest_checkpoint, write_summary
 from sciplan.train.step_reward import make_reward
 from sciplan.train.validation import ValidationCallback
@@ -47,6 +49,8 @@ def trainer_args(config: TrainConfig, out: Path) -> dict[str, Any]:
         report_to=["wandb"] if "wandb" in config.logging.backends else "none",
         disable_tqdm=True,
         use_cpu=not cuda,
+        # Every LoRA (or full) weight takes part in the loss: DDP need not search for unused ones.
+        ddp_find_unused_parameters=False,
         bf16=cuda and config.policy.dtype == "bfloat16",
     )
 
@@ -63,11 +67,15 @@ class TrainingRun:
         self.config = config
         self.out = config.resolved_output_dir()
         self.out.mkdir(parents=True, exist_ok=True)
-        (self.out / "config.json").write_text(config.model_dump_json(indent=2) + "\n")
+        # In a multi-process run the main process writes the run's files; the others train.
+        self.main = is_main()
+        if self.main:
+            (self.out / "config.json").write_text(config.model_dump_json(indent=2) + "\n")
         self.split: GoalSplit = split_goals(config.goals)
         model, tok = policy or load_policy(config.policy)
         self.tokenizer = tok
-        self.metrics = MetricsLogger(self.out, config.logging, run_name=config.run, config=self.metrics_config())
+        self.metrics = MetricsLogger(self.out, config.logging, run_name=config.run, config=self.metrics_config(),
+                                     active=self.main)
         self.monitor = HackingMonitor(config.monitors)
         self.prepare(tok)
         self.validation = self._validation(tok)
@@ -149,7 +157,8 @@ class TrainingRun:
         if resume:
             self.on_resume(Path(str(resume)))
         fingerprint = self.config.fingerprint()
-        write_summary(self.result(), finished=False, fingerprint=fingerprint)
+        if self.main:
+            write_summary(self.result(), finished=False, fingerprint=fingerprint)
         try:
             with stage("train"):
                 self.trainer.train(resume_from_checkpoint=resume or None)
@@ -157,9 +166,18 @@ class TrainingRun:
             self.after_train()
         finally:
             self.metrics.close()
+            self._close_connections()
         result = self.result(final)
-        write_summary(result, finished=True, fingerprint=fingerprint)
+        if self.main:
+            write_summary(result, finished=True, fingerprint=fingerprint)
         return result
+
+    def _close_connections(self) -> None:
+        # The reward and validation graded on TRL's event loop (a thread of its own): their
+        # HTTP sessions are closed there, before that loop goes away with the trainer.
+        loop = getattr(self.trainer, "async_loop", None)
+        if loop is not None and loop.is_running():
+            asyncio.run_coroutine_threadsafe(close_models(), loop).result(timeout=60)
 
     def result(self, final: Path | None = None) -> TrainResult:
         """The run's outcome so far."""

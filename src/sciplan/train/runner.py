@@ -16,6 +16,7 @@ from typing import Any
 from sciplan.errors import SciplanError
 from sciplan.logs import library_output
 from sciplan.train.config import TrainConfig
+from sciplan.train.ranks import is_main
 from sciplan.train.result import TrainResult, latest_checkpoint, read_summary, result_from_summary
 
 __all__ = ["LOG_FILE", "run_training", "finished_result"]
@@ -44,17 +45,17 @@ def run_training(config: TrainConfig, *, console: Any = None, policy: tuple[Any,
     `fresh` deletes the output folder's earlier checkpoints and results first.
     """
     out = config.resolved_output_dir()
-    if fresh and out.exists():
+    if fresh and out.exists() and is_main():  # the other processes of a multi-process run start fresh too
         shutil.rmtree(out)
-    s = read_summary(out)
+    s = None if fresh else read_summary(out)
     if s and s.get("fingerprint") and s["fingerprint"] != config.fingerprint():
         raise SciplanError(f"{out} holds a run trained with other settings: "
                            "give another output folder, or --fresh to start over")
-    done = finished_result(config)
+    done = None if fresh else finished_result(config)
     if done is not None:
         log.info("%s: already trained to step %d; nothing to do", out, done.steps)
         return done
-    resume = latest_checkpoint(out)
+    resume = None if fresh else latest_checkpoint(out)
     # Library warnings and bars go to the run's log; the terminal shows sciplan's progress.
     with library_output(out / LOG_FILE):
         if config.method == "sft":

@@ -122,7 +122,7 @@ def buffer_callback(shaping: RewardShaping, out: Path) -> Any:
 
     class SaveBuffer(TrainerCallback):
         def on_save(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
-            if shaping.buffer is not None:
+            if shaping.buffer is not None and state.is_world_process_zero:  # the main process's buffer grades
                 ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
                 shaping.buffer.save(ckpt / BUFFER_FILE)
                 shaping.buffer.save(out / BUFFER_FILE)

@@ -22,6 +22,7 @@ from sciplan.train.config import GraderSettings, TrainConfig
 from sciplan.train.metrics import MetricsLogger, step_metrics
 from sciplan.train.monitors import Alert, HackingMonitor, rubric_keyword_overlap
 from sciplan.train.policy import frozen_grader_spec
+from sciplan.train.ranks import Rows, on_main_process, row_columns
 from sciplan.train.shaping import RewardShaping
 
 __all__ = ["StepReward", "make_reward", "outage_parts", "OUTAGE_ERRORS"]
@@ -108,19 +109,36 @@ class StepReward:
         raise AssertionError("unreachable")  # the loop always returns or raises
 
     async def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> list[float | None]:
-        """One reward per completion; None for a failed grade (TRL leaves it out)."""
+        """One reward per completion; None for a failed grade (TRL leaves it out).
+
+        In a multi-process run the main process grades every process's completions, so a
+        goal's group is graded together even when TRL split it over processes.
+        """
         state = kwargs.get("trainer_state")
         # TRL computes rewards inside the step it is about to take.
         step = (state.global_step + 1) if state is not None else len(self.history) + 1
-        parts, seconds = await self.grade(prompts, completions, **kwargs)
-        goal_ids = [str(g) for g in kwargs.get("goal_id") or []]
-        extra: dict[str, float] = {}
-        if self.shaping is not None and len(goal_ids) == len(parts):
-            parts, extra = self.shaping.apply(parts, goal_ids)
-            extra.update(await self.shaping.after_step(step, parts, goal_ids))
+        rows: Rows = (list(prompts), list(completions), row_columns(kwargs, len(completions)))
+        parts = await on_main_process(lambda everyone: self.grade_step(step, everyone), rows)
         self.last = parts
-        self.observe(step, parts, goal_ids, completions, seconds, extra)
+        # TRL's completion table and step metrics are per process: each logs its own rows.
+        self.reward.log_parts(parts, kwargs.get("log_metric"), kwargs.get("log_extra"))
         return [p.reward for p in parts]
+
+    async def grade_step(self, step: int, rows: Rows) -> list[RewardParts]:
+        """Grade one step's rows (all processes' on the main one), shape, log and monitor them."""
+        prompts, completions, columns = rows
+        parts, seconds = await self.grade(prompts, completions, **columns)
+        goal_ids = [str(g) for g in columns.get("goal_id") or []]
+        extra: dict[str, float] = {}
+        if goal_ids:
+            # Plans per graded group: num_generations when groups stay whole across processes.
+            extra["grading/plans_per_goal"] = len(goal_ids) / len(set(goal_ids))
+        if self.shaping is not None and len(goal_ids) == len(parts):
+            parts, extra_shaping = self.shaping.apply(parts, goal_ids)
+            extra.update(extra_shaping)
+            extra.update(await self.shaping.after_step(step, parts, goal_ids))
+        self.observe(step, parts, goal_ids, completions, seconds, extra)
+        return parts
 
     def observe(self, step: int, parts: Sequence[RewardParts], goal_ids: Sequence[str], completions: Sequence[Any],
                 seconds: float, extra: Mapping[str, float] | None = None) -> dict[str, float]:

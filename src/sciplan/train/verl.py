@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import shlex
 import threading
 from collections.abc import Coroutine, Sequence
@@ -33,12 +34,14 @@ from sciplan.llm import ModelSettings, get_model
 from sciplan.plan import PlanConfig, plan_messages
 from sciplan.records import Goal
 from sciplan.serve.batcher import GroupBatcher
+from sciplan.serve.client import RewardClient
 from sciplan.train.config import TrainConfig
 from sciplan.train.dataset import split_goals
 from sciplan.train.policy import frozen_grader_spec
 from sciplan.train.step_reward import OUTAGE_ERRORS, outage_parts
 
-__all__ = ["VerlExport", "VerlReward", "export_verl", "verl_rows", "verl_command", "REWARD_MODULE", "REWARD_CONFIG"]
+__all__ = ["VerlExport", "VerlReward", "VerlServiceReward", "export_verl", "verl_rows", "verl_command", "REWARD_MODULE",
+           "REWARD_CONFIG"]
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +123,13 @@ class VerlExport:
 
 
 def verl_command(config: TrainConfig, train_file: Path, val_file: Path, reward_module: Path, *,
-                 n_gpus_per_node: int = 8, nnodes: int = 1) -> str:
-    """The `verl.trainer.main_ppo` command for GRPO with this config's settings and the sciplan reward."""
+                 n_gpus_per_node: int = 8, nnodes: int = 1, reward_workers: int | None = 1) -> str:
+    """The `verl.trainer.main_ppo` command for GRPO with this config's settings and the sciplan reward.
+
+    `reward_workers`: verl's `reward.num_workers` (None: verl's default, 8). verl splits a
+    step's responses evenly over its reward workers, cutting goals' groups apart; an
+    in-process grader therefore runs in one worker (its calls are concurrent anyway).
+    """
     prompts = config.goals_per_step
     args = [
         "algorithm.adv_estimator=grpo",
@@ -153,6 +161,7 @@ def verl_command(config: TrainConfig, train_file: Path, val_file: Path, reward_m
         "reward.reward_manager.name=naive",
         f"reward.custom_reward_function.path={reward_module}",
         "reward.custom_reward_function.name=compute_score",
+        *([f"reward.num_workers={reward_workers}"] if reward_workers else []),
         "trainer.critic_warmup=0",
         '"trainer.logger=[console,tensorboard]"',
         "trainer.project_name=sciplan",
@@ -174,8 +183,14 @@ def verl_command(config: TrainConfig, train_file: Path, val_file: Path, reward_m
 
 
 def export_verl(config: TrainConfig, out: Path, *, grader_model: str | None = None,
-                n_gpus_per_node: int = 8, nnodes: int = 1) -> VerlExport:
-    """Write train/val parquet, the reward module and its settings, and `run_verl.sh` into `out`."""
+                n_gpus_per_node: int = 8, nnodes: int = 1, reward_url: str | None = None,
+                reward_token_env: str | None = None) -> VerlExport:
+    """Write train/val parquet, the reward module and its settings, and `run_verl.sh` into `out`.
+
+    With `reward_url` the module posts to that `sciplan serve reward` (which grades whole
+    groups across verl's reward workers); without, each worker grades in-process and verl
+    runs one reward worker, so that no goal's group is split.
+    """
     split = split_goals(config.goals)
     if not split.validation:
         raise SciplanError("verl export: no held-out goals for data.val_files (give goals.validation or validation_size > 0)")
@@ -196,18 +211,37 @@ def export_verl(config: TrainConfig, out: Path, *, grader_model: str | None = No
         "outage_wait": config.grader.outage_wait,
         "batch_window": 0.05,
     }
+    if reward_url:
+        settings = {"service": {"url": reward_url, "token_env": reward_token_env}}
     reward_config = out / REWARD_CONFIG
     reward_config.write_text(json.dumps(settings, indent=2) + "\n")
     reward_module = out / REWARD_MODULE
     reward_module.write_text(_MODULE_TEXT.format(config=REWARD_CONFIG))
     command = verl_command(config, train_file.resolve(), val_file.resolve(), reward_module.resolve(),
-                           n_gpus_per_node=n_gpus_per_node, nnodes=nnodes)
+                           n_gpus_per_node=n_gpus_per_node, nnodes=nnodes, reward_workers=None if reward_url else 1)
     (out / "run_verl.sh").write_text("#!/usr/bin/env bash\n# Written by `sciplan export verl`.\nset -euo pipefail\n"
                                      + command + ' "$@"\n')
     return VerlExport(out, train_file, val_file, reward_module, reward_config, len(train_rows), len(val_rows), command)
 
 
-class VerlReward:
+class _OwnLoop:
+    """A private event loop in a background thread, for the synchronous entry points verl calls."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="sciplan-verl-reward", daemon=True)
+        self._thread.start()
+
+    def _run(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
+    def close(self) -> None:
+        """Stop the background loop."""
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+
+
+class VerlReward(_OwnLoop):
     """The sciplan reward behind verl's `compute_score`: plans graded per goal, outages retried.
 
     verl calls it synchronously from a reward worker; grading runs on one private event
@@ -219,31 +253,30 @@ class VerlReward:
 
     def __init__(self, reward: RubricReward, *, outage_retries: int = 2, outage_wait: float = 30.0,
                  batch_window: float = 0.05) -> None:
+        super().__init__()
         self.reward = reward
         self.outage_retries = outage_retries
         self.outage_wait = outage_wait
         self.batch_window = batch_window
         # One batcher per event loop that awaits `score_async` (verl's reward worker has one).
         self._batchers: dict[int, GroupBatcher] = {}
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="sciplan-verl-reward", daemon=True)
-        self._thread.start()
 
     @classmethod
-    def from_file(cls, path: str | Path) -> VerlReward:
+    def from_file(cls, path: str | Path) -> VerlReward | VerlServiceReward:
         """The reward described by a `sciplan_reward.json` written by `export_verl`."""
         p = Path(path)
         if not p.is_file():
             raise SciplanError(f"{p}: no such sciplan reward settings file (run `sciplan export verl`)")
         s = json.loads(p.read_text())
+        if s.get("service"):
+            svc = s["service"]
+            token = os.environ.get(svc["token_env"]) if svc.get("token_env") else None
+            return VerlServiceReward(RewardClient(svc["url"], token=token))
         grader = Grader(get_model(s["grader"], ModelSettings(**s.get("model_settings", {}))),
                         GraderConfig(**s.get("grader_config", {})), stage_name="train")
         reward = RubricReward(grader, {}, RewardConfig(**s.get("reward", {})))
         return cls(reward, outage_retries=s.get("outage_retries", 2), outage_wait=s.get("outage_wait", 30.0),
                    batch_window=s.get("batch_window", 0.05))
-
-    def _run(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
 
     @staticmethod
     def goal_of(ground_truth: Any, extra_info: Any = None) -> Goal:
@@ -311,7 +344,39 @@ class VerlReward:
         """The reward of one response (per-sample manager: a failed grade raises)."""
         return self.score_batch([solution_str], [ground_truth], [extra_info])[0]
 
-    def close(self) -> None:
-        """Stop the background loop."""
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=5)
+
+class VerlServiceReward(_OwnLoop):
+    """verl's `compute_score` through `sciplan serve reward`: any number of reward workers, whole groups.
+
+    Every reward worker posts its responses to one service, which grades a goal's responses
+    arriving within its batch window together, whichever worker sent them. A failed grade
+    gets its group's mean reward from the service (0 when the whole group failed), marked
+    `grade_failed` in what verl logs.
+    """
+
+    def __init__(self, client: RewardClient) -> None:
+        super().__init__()
+        self.client = client
+
+    @staticmethod
+    def _result(answer: dict[str, Any], i: int) -> dict[str, float]:
+        logs = answer.get("extra_logs") or {}
+        out = {"score": float(answer["rewards"][i])}
+        for key in ("rubric_score", "format_penalty", "grade_failed", "plan_length"):
+            if key in logs:
+                out[key] = float(logs[key][i])
+        return out
+
+    async def score_async(self, solution_str: str, ground_truth: Any, extra_info: Any = None) -> dict[str, float]:
+        """One response's result inside verl's Reward Loop (the service groups it with its goal's others)."""
+        return self._result(await self.client.get_reward([solution_str], [ground_truth]), 0)
+
+    def score_batch(self, solution_strs: Sequence[str], ground_truths: Sequence[Any],
+                    extra_infos: Sequence[Any] | None = None) -> list[dict[str, float]]:
+        """One result per response, in one request."""
+        answer = self._run(self.client.get_reward(list(solution_strs), list(ground_truths)))
+        return [self._result(answer, i) for i in range(len(solution_strs))]
+
+    def score_one(self, solution_str: str, ground_truth: Any, extra_info: Any = None) -> dict[str, float]:
+        """The reward of one response."""
+        return self.score_batch([solution_str], [ground_truth], [extra_info])[0]
