@@ -122,7 +122,8 @@ def bundled(args: argparse.Namespace, tmp: Path) -> None:
     spec = f"openai:smollm2@{args.model_url}" if args.model_url else args.model
     port = free_port()
     service = start([sys.executable, "-m", "sciplan.cli.main", "serve", "reward", "--grader", spec, "--goals",
-                     str(goals_file(args.goals, tmp)), "--port", str(port), "--no-cache"], tmp / "service-model.log")
+                     str(goals_file(args.goals, tmp)), "--port", str(port), "--no-cache", "--config", args.grading_config],
+                    tmp / "service-model.log")
     try:
         wait_http(f"http://127.0.0.1:{port}/health", timeout=300, proc=service)
         t = time.monotonic()
@@ -150,6 +151,8 @@ def main() -> None:
     ap.add_argument("--model-url", default=None, help="OpenAI-compatible server of the bundled model for part (2)")
     ap.add_argument("--model", default=None, help="or a sciplan model string, e.g. local:smollm2")
     ap.add_argument("--goals", type=int, default=2)
+    ap.add_argument("--grading-config", default=str(ROOT / "configs" / "grade" / "demo.yaml"),
+                    help="grading config of part (2); the demo protocol is what the bundled 135M model answers")
     ap.add_argument("--group", type=int, default=8)
     args = ap.parse_args()
     print(f"load before: {os.getloadavg()[0]:.2f} (1-min average, {os.cpu_count()} CPUs)")

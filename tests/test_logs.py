@@ -48,10 +48,18 @@ def test_library_noise_goes_to_the_log_file(tmp_path, capfd, quiet_root):
 
 def test_transformers_own_bars_are_off_inside_and_restored_after(tmp_path, quiet_root):
     # "Writing model shards" at every checkpoint is transformers' own tqdm.
-    assert tf_logging.is_progress_bar_enabled()
-    with library_output(tmp_path / "sciplan.log"):
-        assert not tf_logging.is_progress_bar_enabled()
-    assert tf_logging.is_progress_bar_enabled()
+    was = tf_logging.is_progress_bar_enabled()  # another library may have turned them off already
+    tf_logging.enable_progress_bar()
+    try:
+        with library_output(tmp_path / "sciplan.log"):
+            assert not tf_logging.is_progress_bar_enabled()
+        assert tf_logging.is_progress_bar_enabled()
+        tf_logging.disable_progress_bar()
+        with library_output(tmp_path / "sciplan.log"):
+            pass
+        assert not tf_logging.is_progress_bar_enabled()  # left as it was found
+    finally:
+        (tf_logging.enable_progress_bar if was else tf_logging.disable_progress_bar)()
 
 
 def test_verbose_keeps_the_noise_on_the_terminal_too(tmp_path, capfd):

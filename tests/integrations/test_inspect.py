@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 # Installed by `make` (requirements/integrations-nodeps.txt): a missing one is a broken install, not a skip.
 import inspect_ai  # noqa: E402, F401
 import pytest
 
 from helpers.fake_grader import running
 from helpers.net import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_eval(goals_file, tmp_path, monkeypatch, model_url: str, model: str, grader: str, **task_args):
@@ -41,9 +45,10 @@ def test_inspect_eval_scores_plans_with_the_sciplan_grader(goals_file, tmp_path,
 @pytest.mark.model
 @pytest.mark.server
 def test_inspect_eval_with_the_bundled_model_as_policy_and_grader(goals_file, tmp_path, monkeypatch, llama_server):
-    # The grader as the bundled local model: schema-constrained answers, what makes a 135M model answer at all.
+    # The grader as the bundled local model under the demo protocol (schema answers, bounded
+    # strings): the defaults let a 135M model ramble through 2048-token answers for minutes.
     log = run_eval(goals_file, tmp_path, monkeypatch, llama_server, "smollm2", "local:smollm2",
-                   max_tokens=48, limit=1)
+                   max_tokens=48, limit=1, config=str(ROOT / "configs" / "grade" / "demo.yaml"))
     assert log.status == "success", log.error
     [sample] = log.samples
     score = next(iter(sample.scores.values()))
