@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from helpers.extract_judge import INTRO, METHOD, Judge, candidate, make_paper
 from sciplan.extract import CreatorConfig, ExtractionError, clean_candidates, create_candidates, creator_messages
+from sciplan.extract.creator import fit_context
 from sciplan.extract.schema import CandidateOut
 
 
@@ -78,3 +80,37 @@ async def test_a_paper_the_model_cannot_handle_names_the_paper(model_for):
 
     with pytest.raises(ExtractionError, match="no text to extract"):
         await create_candidates(model, make_paper(abstract="", sections=[]), CreatorConfig())
+
+
+def test_fit_context_leaves_a_known_window_room_for_the_answer():
+    cfg = CreatorConfig()  # budget 6000 estimated tokens, max_tokens 6000
+    assert fit_context(cfg, None) is cfg  # a remote API: its window is not known here
+    assert fit_context(cfg, 200_000) is cfg
+    fitted = fit_context(cfg, 8192)
+    assert fitted.context.budget_tokens == int((8192 - 2048 - 1000) * 0.75)
+    assert cfg.context.budget_tokens == 6000  # the given config is not changed
+
+
+@pytest.mark.model
+@pytest.mark.server
+@pytest.mark.parametrize("name", ["pone.0046493.nxml", "ehp-116-1694.nxml", "1471-2180-11-174.nxml"])
+def test_the_creators_prompt_fits_the_bundled_servers_window(name, llama_server):
+    """The real PMC papers under the default config: the creator's prompt, counted by the
+    server's own tokenizer, leaves the answer its room in the 4096-token window."""
+    import httpx
+
+    from sciplan.papers import read_path
+
+    paper = read_path(Path(__file__).resolve().parents[3] / "shared" / "corpus" / "pmc" / name)
+    paper = paper[0] if isinstance(paper, list) else paper
+    window = 4096
+    unfitted, _ = creator_messages(paper, CreatorConfig())
+    messages, _ = creator_messages(paper, fit_context(CreatorConfig(), window))
+    root = llama_server.removesuffix("/v1")
+
+    def tokens(msgs: list) -> int:
+        prompt = httpx.post(f"{root}/apply-template", json={"messages": msgs}, timeout=60).json()["prompt"]
+        return len(httpx.post(f"{root}/tokenize", json={"content": prompt, "parse_special": True}, timeout=60).json()["tokens"])
+
+    assert tokens(unfitted) > window  # what the defaults sent before: refused by the server
+    assert tokens(messages) + window // 4 <= window

@@ -25,7 +25,7 @@ from sciplan.records import Paper, make_id
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 
-__all__ = ["Candidate", "CreatorResult", "creator_messages", "create_candidates", "clean_candidates"]
+__all__ = ["Candidate", "CreatorResult", "creator_messages", "create_candidates", "clean_candidates", "fit_context"]
 
 
 class Candidate(BaseModel):
@@ -148,9 +148,28 @@ def clean_candidates(paper_id: str, raw: list[CandidateOut],
     return out, dropped
 
 
+def fit_context(config: CreatorConfig, window: int | None) -> CreatorConfig:
+    """`config` with the paper's token budget cut to what a `window`-token model leaves it.
+
+    The budget is counted as characters / chars_per_token, which runs under a real
+    tokenizer's count on scientific text (the defaults' 6000 estimated tokens came to 8288
+    real ones with the instructions: past llama.cpp's default 8192, refused). The answer is
+    kept a quarter of the window (or max_tokens, if less), the instructions ~1000 tokens,
+    and the paper gets three quarters of the rest.
+    """
+    if window is None:
+        return config
+    ctx = config.context
+    answer, instructions = min(config.max_tokens, window // 4), 1000
+    room = int((window - answer - instructions) * 0.75)
+    if room >= ctx.budget_tokens:
+        return config
+    return config.model_copy(update={"context": ctx.model_copy(update={"budget_tokens": max(32, room)})})
+
+
 async def create_candidates(model: Model, paper: Paper, config: CreatorConfig) -> CreatorResult:
     """Ask `model` for candidates for `paper`; raises ExtractionError when none is usable."""
-    cfg = config
+    cfg = fit_context(config, model.context_window())
     messages, summary = creator_messages(paper, cfg)
     # Bounded arrays and strings: constrained decoding cannot ramble until max_tokens.
     output = creator_answer(cfg.candidates, min(cfg.min_items, cfg.max_items), cfg.max_items, cfg.goal_chars,

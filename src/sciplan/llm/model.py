@@ -83,6 +83,10 @@ class Model:
         """Raise a clear error now if the model cannot be used (key, library, file)."""
         self.backend.check_ready()
 
+    def context_window(self) -> int | None:
+        """Tokens one request may hold, prompt and answer (None: not known here, e.g. a remote API)."""
+        return self.backend.context_window()
+
     async def generate(
         self,
         messages: Sequence[Message],

@@ -40,6 +40,10 @@ class Backend(ABC):
         """Where requests go, for error messages."""
         return str(self.spec)
 
+    def context_window(self) -> int | None:
+        """Tokens one request may hold (prompt and answer), when the backend knows it."""
+        return None
+
     def check_ready(self) -> None:  # noqa: B027 - optional hook: most backends have nothing to check
         """Raise a clear error now if the backend cannot work (missing key, library, file)."""
 

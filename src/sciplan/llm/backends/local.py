@@ -42,6 +42,9 @@ class LocalBackend(OpenAIBackend):
     def key_required(self) -> bool:
         return False
 
+    def context_window(self) -> int | None:
+        return self.settings.n_ctx  # the server's one slot holds all of it
+
     def server(self) -> LocalServer:
         """The child server for this file and these settings (not started yet)."""
         if self._server is None:
