@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 
-from helpers.net import free_port
+from helpers.net import uvicorn_in_thread
 from helpers.scripted import Scripted, scripted_model
 from sciplan.grade import Grader, GraderConfig, RewardConfig
 from sciplan.llm import Completion, Request
@@ -65,22 +63,8 @@ class Served:
 @contextmanager
 def serve_in_thread(service: RewardService) -> Iterator[str]:
     """Run the app on uvicorn in a thread on a free loopback port; yield its base URL."""
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(build_app(service), host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the reward service did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with uvicorn_in_thread(build_app(service), log_level="error") as url:
+        yield url
 
 
 def make_service(config: ServeConfig | None = None) -> tuple[RewardService, Scripted]:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -13,8 +10,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
+from helpers.net import uvicorn_in_thread
 from sciplan.records import Goal, Plan
 from sciplan.study import (
     CreatedStudy,
@@ -131,24 +128,8 @@ class Live:
 @contextmanager
 def running(study: Study) -> Iterator[Live]:
     """Serve `study` with uvicorn on a free 127.0.0.1 port in a background thread."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(study.store), log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the study server did not start")
-        time.sleep(0.02)
-    try:
-        yield Live(f"http://127.0.0.1:{port}", study)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with uvicorn_in_thread(create_app(study.store)) as url:
+        yield Live(url, study)
 
 
 @pytest.fixture
