@@ -19,7 +19,8 @@ from typing import Any
 import aiohttp
 
 from sciplan.errors import SciplanError
-from sciplan.llm.backends.http import RETRYABLE_STATUS
+from sciplan.llm.backends.http import RETRYABLE_STATUS, retry_after
+from sciplan.llm.model import backoff_delay
 
 __all__ = ["RewardClient", "RewardServiceError"]
 
@@ -29,15 +30,17 @@ class RewardServiceError(SciplanError):
 
 
 class RewardClient:
-    """Posts to a reward service's `/get_reward`; retries connection failures and 5xx/429 answers."""
+    """Posts to a reward service's `/get_reward`; retries connection failures and 5xx/429 answers
+    (jittered exponential backoff, or the service's Retry-After)."""
 
     def __init__(self, url: str, *, token: str | None = None, timeout: float = 900.0, retries: int = 5,
-                 backoff: float = 2.0) -> None:
+                 backoff: float = 2.0, max_backoff: float = 60.0) -> None:
         self.url = url.rstrip("/")
         self.token = token
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
+        self.max_backoff = max_backoff
         # aiohttp sessions belong to one event loop; a worker may run more than one.
         self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
             weakref.WeakKeyDictionary()
@@ -55,15 +58,16 @@ class RewardClient:
         """POST `body` to the service's `path` and return its JSON answer."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         url = f"{self.url}{path}"
-        problem = ""
+        problem, hint = "", None
         for attempt in range(self.retries + 1):
             if attempt:
-                await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+                # The model layer's backoff: jittered, so many reward workers do not retry in step.
+                await asyncio.sleep(backoff_delay(attempt - 1, self.backoff, self.max_backoff, hint))
             try:
                 async with self._session().post(url, json=body, headers=headers) as resp:
-                    status, text = resp.status, await resp.text()
+                    status, text, hint = resp.status, await resp.text(), retry_after(resp)
             except (aiohttp.ClientError, TimeoutError) as exc:
-                problem = f"{type(exc).__name__}: {exc}"
+                problem, hint = f"{type(exc).__name__}: {exc}", None
                 continue
             if status in RETRYABLE_STATUS:
                 problem = f"HTTP {status} {text[:300]}"

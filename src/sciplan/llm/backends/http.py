@@ -19,14 +19,15 @@ from sciplan.llm.backends.base import Backend
 from sciplan.llm.errors import MissingKeyError, RequestRejectedError, RetryableError
 from sciplan.llm.spec import ModelSettings, ModelSpec
 
-__all__ = ["HttpBackend", "RETRYABLE_STATUS"]
+__all__ = ["HttpBackend", "RETRYABLE_STATUS", "retry_after"]
 
 # 408 request timeout, 409 conflict (some gateways), 425 too early, 429 rate limited,
 # 5xx server errors, 529 Anthropic overloaded.
 RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
 
 
-def _retry_after(resp: aiohttp.ClientResponse) -> float | None:
+def retry_after(resp: aiohttp.ClientResponse) -> float | None:
+    """Seconds a `Retry-After` header asks for (None: no header, or an HTTP date)."""
     value = resp.headers.get("retry-after")
     if value is None:
         return None
@@ -106,7 +107,7 @@ class HttpBackend(Backend):
         try:
             async with self.session().post(url, json=body, headers=headers) as resp:
                 status, text = resp.status, await resp.text()
-                retry_after = _retry_after(resp)
+                wait = retry_after(resp)
         except aiohttp.ClientConnectorError as exc:
             raise RetryableError(f"{url}: connection failed ({exc.os_error or exc})", kind="connect") from exc
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
@@ -116,7 +117,7 @@ class HttpBackend(Backend):
             raise RetryableError(f"{url}: connection dropped ({type(exc).__name__}: {exc})", kind="dropped") from exc
         if status in RETRYABLE_STATUS:
             raise RetryableError(
-                f"{url}: HTTP {status} {_error_detail(text)}", retry_after=retry_after, status=status
+                f"{url}: HTTP {status} {_error_detail(text)}", retry_after=wait, status=status
             )
         if status >= 400:
             hint = ""
