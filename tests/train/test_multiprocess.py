@@ -35,10 +35,6 @@ def launch(cfg: Path, steps: int, log: Path) -> subprocess.CompletedProcess:
         return subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, timeout=1200)
 
 
-def rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
 @pytest.fixture(scope="module", params=["fake", pytest.param("bundled", marks=pytest.mark.slow)])
 def run(request, tmp_path_factory, goals_file, kit):
     """Two launches: 2 steps, then resumed to 3. The grader: a latency-free fake (the plumbing,
@@ -60,18 +56,18 @@ def run(request, tmp_path_factory, goals_file, kit):
     return out, summary_first, (root / "first.log").read_text() + (root / "resumed.log").read_text()
 
 
-def test_groups_split_over_processes_are_graded_whole_on_the_main_process(run):
+def test_groups_split_over_processes_are_graded_whole_on_the_main_process(run, kit):
     out, _, _ = run
-    metrics = [r for r in rows(out / "metrics.jsonl") if "train/completions" in r]
+    metrics = [r for r in kit.read_jsonl(out / "metrics.jsonl") if "train/completions" in r]
     assert [r["step"] for r in metrics] == [1, 2, 3]  # one writer: each step logged once
     for r in metrics:
         assert r["train/completions"] == 4  # both processes' plans (2 each) in one grading
         assert r["train/grading/plans_per_goal"] == 4
 
 
-def test_the_rewards_trl_normalised_are_the_ones_graded(run):
+def test_the_rewards_trl_normalised_are_the_ones_graded(run, kit):
     out, _, _ = run
-    ours = {r["step"]: r for r in rows(out / "metrics.jsonl") if "train/reward/mean" in r}
+    ours = {r["step"]: r for r in kit.read_jsonl(out / "metrics.jsonl") if "train/reward/mean" in r}
     state = json.loads((out / "checkpoints" / f"checkpoint-{STEPS + 1}" / "trainer_state.json").read_text())
     trl = {h["step"]: h for h in state["log_history"] if "reward" in h}
     assert sorted(trl) == [1, 2, 3]
@@ -91,7 +87,7 @@ def test_checkpoints_hold_every_process_state_and_the_run_resumed(run):
     assert "Traceback" not in log
 
 
-def test_validation_ran_once_per_validation_step(run):
+def test_validation_ran_once_per_validation_step(run, kit):
     out, _, _ = run
-    steps = [r["step"] for r in rows(out / "validation.jsonl")]
+    steps = [r["step"] for r in kit.read_jsonl(out / "validation.jsonl")]
     assert steps == [STEPS, STEPS + 1]  # every 2 steps, and at the end; by the main process only
